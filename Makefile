@@ -1,0 +1,100 @@
+# labforge.virt — developer and CI entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+PYTHON      ?= python3
+BIN         := $(CURDIR)/$(VENV)/bin
+REQS        := requirements.txt requirements-test.txt
+STAMP       := $(VENV)/.installed-$(shell cat $(REQS) 2>/dev/null | sha256sum | cut -c1-12)
+COLL_ROOT   := $(CURDIR)/.build/collections
+COLL_LINK   := $(COLL_ROOT)/ansible_collections/labforge/virt
+SUMMARY     := $(CURDIR)/.build/test-summary.txt
+# Scenarios run in this order; any other scenario directory runs after them.
+SCENARIO_ORDER := default docker_host docker_registry shared_volume_syncthing databases kvm_host kernel
+SCENARIOS   ?= $(filter $(notdir $(wildcard molecule/*)),$(SCENARIO_ORDER)) \
+               $(filter-out $(SCENARIO_ORDER),$(notdir $(wildcard molecule/*)))
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export LABFORGE_SUMMARY := $(SUMMARY)
+export PY_COLORS := 0
+export ANSIBLE_NOCOLOR := 1
+export NO_COLOR := 1
+
+.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy molecule \
+        molecule-% test lab lab-down preflight bench changelog clean
+
+help:  ## List the targets
+	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+
+$(STAMP): $(REQS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-test.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)  ## Create .venv with ansible-core 2.19, the collections, molecule, linters
+
+link:  ## Make this checkout resolve as labforge.virt (.build/collections)
+	@mkdir -p $(dir $(COLL_LINK)) && ln -sfn $(CURDIR) $(COLL_LINK)
+
+docker:  ## Make sure a Docker engine answers (installs docker.io and starts dockerd if needed)
+	@tools/lab/ensure-docker
+
+images: docker  ## Build the lab images locally (cached by recipe hash)
+	@tools/lab/build-images
+
+yamllint: venv
+	yamllint --strict .
+
+ansible-lint: venv link
+	ansible-lint --profile production --offline
+
+lint: yamllint ansible-lint  ## yamllint + ansible-lint --profile production
+
+sanity: venv  ## ansible-test sanity on the collection (no ignore files)
+	@tools/ci/sanity
+
+unit: venv link  ## pytest tests/unit
+	python -m pytest -q tests/unit
+
+galaxy: venv  ## Build the collection, install it offline into a fresh path, resolve it by FQCN
+	@tools/ci/galaxy-check
+
+molecule: venv link images  ## molecule test, every scenario
+	@rc=0; for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" molecule test -s $$s || rc=1; done; exit $$rc
+
+molecule-%: venv link images  ## molecule test -s SCENARIO
+	molecule test -s $*
+
+test: venv link  ## Everything CI runs; prints one summary line per stage
+	@rm -f $(SUMMARY); rc=0; \
+	tools/ci/stage yamllint      $(MAKE) -s yamllint     || rc=1; \
+	tools/ci/stage ansible-lint  $(MAKE) -s ansible-lint || rc=1; \
+	tools/ci/stage sanity        $(MAKE) -s sanity       || rc=1; \
+	tools/ci/stage unit          $(MAKE) -s unit         || rc=1; \
+	tools/ci/stage galaxy        $(MAKE) -s galaxy       || rc=1; \
+	tools/ci/stage images        $(MAKE) -s images       || rc=1; \
+	for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" molecule test -s $$s || rc=1; done; \
+	printf '\n=== summary\n'; cat $(SUMMARY); \
+	if [ $$rc -eq 0 ]; then echo "make test: all stages passed"; else echo "make test: FAILED"; fi; exit $$rc
+
+lab: venv link images  ## Bring up the lab containers and run playbooks/site.yml on them
+	@tools/lab/lab up
+
+lab-down: venv link  ## Remove the lab containers, volumes and network
+	@tools/lab/lab down
+
+preflight: venv link  ## virt_host_info on this machine (read-only)
+	ansible-playbook -i localhost, -c local playbooks/preflight.yml
+
+bench: venv link images  ## Benchmarks (tools/bench): never part of make test
+	@tools/bench/run
+
+changelog: venv  ## Render CHANGELOG.rst from changelogs/fragments
+	antsibull-changelog release
+
+clean:  ## Remove build output (keeps .venv and the image cache)
+	rm -rf .build tests/output labforge-virt-*.tar.gz
