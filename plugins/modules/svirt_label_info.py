@@ -31,7 +31,7 @@ description:
   - On a host without SELinux the module still lists qemu processes (with no label) and reports
     each one as V(unconfined); with no qemu process running all lists are empty.
 author:
-  - labforge.virt developers
+  - labforge.virt developers (@labforge)
 options:
   fail_on_findings:
     description:
