@@ -107,7 +107,7 @@ def _pair_of(value):
         if value.count(':') >= 3:
             cats = parse_context(value).categories
         else:
-            cats = parse_level(value).categories
+            cats = parse_range(value).low.categories
     except SELinuxError as e:
         raise MCSError('cannot read exclude entry %r: %s' % (value, e))
     if len(cats) != 2:
