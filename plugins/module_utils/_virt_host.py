@@ -452,8 +452,8 @@ def evaluate(facts):
     # --- plain-words facts
     if 'cpu' in facts:
         if flag:
-            reasons.append('The CPU advertises %s%s.' % (ext_name, ' with %s second-level paging' % slat.upper() if slat
-                                                          else ' but no EPT/NPT second-level paging'))
+            paging = ' with %s second-level paging' % slat.upper() if slat else ' but no EPT/NPT second-level paging'
+            reasons.append('The CPU advertises %s%s.' % (ext_name, paging))
         else:
             reasons.append('The CPU shows neither the vmx nor the svm flag in /proc/cpuinfo.')
     if 'hypervisor' in facts:

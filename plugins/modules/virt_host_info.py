@@ -25,7 +25,7 @@ description:
   - Returns a verdict, O(require_kvm) aside never fails on a finding; each fact is reported separately.
   - Read-only. The guest execution creates a transient VM in memory and destroys it.
 author:
-  - labforge.virt developers
+  - labforge.virt developers (@labforge)
 options:
   probes:
     description:
