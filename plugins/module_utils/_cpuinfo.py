@@ -106,7 +106,9 @@ def cpu_facts(text):
         facts['vmx_flags_line'] = blocks[0].get('vmx flags')
     if facts['vmx'] or vmx_line:
         pool = common | (vmx_line or set())
-        facts['vmx_features'] = dict((f, f in pool) for f in VMX_FEATURES)
+        # Without the "vmx flags" line (kernels before 5.9) a helper missing from the flags is unknown.
+        facts['vmx_features'] = dict((f, True if f in pool else (False if vmx_line is not None else None))
+                                     for f in VMX_FEATURES)
         facts['second_level_paging'] = 'ept' if 'ept' in pool else None
     if facts['svm']:
         facts['svm_features'] = dict((f, f in common) for f in SVM_FEATURES)

@@ -323,10 +323,11 @@ def probe_dev_kvm(path='/dev/kvm', caps=None, guest_exec=True, timeout=2.0):
     return result
 
 
-def probe_guest_exec(kvm, vm, timeout=2.0):
+def probe_guest_exec(kvm, vm, timeout=2.0, code=GUEST_CODE):
     """Run GUEST_CODE in real mode in *vm* and check it did what it says.
 
     Expected: a KVM_EXIT_IO (out, port 0x10, one byte 0x42), then KVM_EXIT_HLT.
+    *code* replaces the guest program (tests use a jmp-to-self loop to prove the timeout).
     KVM_RUN is bounded by a SIGALRM interval timer (*timeout* seconds).
     """
     res = {'ran': False, 'ok': False, 'skipped': False, 'exits': [], 'io_port': None,
@@ -338,7 +339,7 @@ def probe_guest_exec(kvm, vm, timeout=2.0):
     run = None
     step = 'setup'
     try:
-        mem[GUEST_LOAD_ADDR:GUEST_LOAD_ADDR + len(GUEST_CODE)] = GUEST_CODE
+        mem[GUEST_LOAD_ADDR:GUEST_LOAD_ADDR + len(code)] = code
         anchor = ctypes.c_char.from_buffer(mem)
         addr = ctypes.addressof(anchor)
         del anchor

@@ -145,7 +145,7 @@ def cgroup_facts(proc_cgroups, mounts, v2_controllers=None):
         v2.update(((v2_controllers or {}).get(mountpoint) or '').split())
     if v2_mounts and not v1:
         mode = 'v2'
-    elif v1 and v2:
+    elif v1 and v2_mounts:
         mode = 'hybrid'
     elif v1:
         mode = 'v1'
@@ -519,7 +519,7 @@ def evaluate(facts):
         if kvm.get('nested') is False:
             warnings.append('Nested virtualization is off in %s: guests cannot run their own KVM guests '
                             '(set `options %s nested=1` in /etc/modprobe.d/kvm.conf and reload the module).' % (backend, backend))
-        if flag == 'vmx' and cpu.get('vmx_features') and not cpu['vmx_features'].get('unrestricted_guest'):
+        if flag == 'vmx' and (cpu.get('vmx_features') or {}).get('unrestricted_guest') is False:
             warnings.append('No unrestricted_guest: real-mode guest code is emulated by KVM (slower boot, older CPUs).')
         if flag and not slat:
             warnings.append('No EPT/NPT: KVM falls back to shadow page tables, memory-heavy guests will be slow.')

@@ -197,7 +197,9 @@ cpu:
       type: str
       returned: always
     vmx_features:
-      description: EPT, VPID, unrestricted_guest and other VT-x helpers, each true or false.
+      description:
+        - EPT, VPID, unrestricted_guest and other VT-x helpers, each true or false.
+        - Null for a helper the kernel does not print (kernels before 5.9 have no C(vmx flags) line).
       type: dict
       returned: always
     svm_features:
