@@ -462,7 +462,8 @@ def evaluate(facts):
         else:
             reasons.append('No hypervisor detected: this looks like bare metal.')
         if hv.get('container'):
-            reasons.append('This runs inside a %s container.' % hv['container'])
+            reasons.append('This runs inside a %s container (%s exists).' % (
+                hv['container'], '/.dockerenv' if hv['container'] == 'docker' else '/run/.containerenv'))
     if bios_off:
         reasons.append('The firmware has switched hardware virtualization off (%s).' % (
             'MSR %s=%s' % (fw['msr']['msr'], fw['msr']['value']) if fw.get('msr') else
@@ -697,3 +698,21 @@ def _build_checks(checks, facts, flag, ext_name, dev_ok, ge_ok, usable):
                'virtual machine under %s' % hv['name'] if hv['detected'] else 'bare metal')
     checks.append({'id': 'verdict', 'description': 'KVM usable', 'status': {'yes': 'PASS', 'no': 'FAIL'}.get(usable, 'WARN'),
                    'detail': usable, 'fix': None})
+
+
+def format_report(verdict, checks, width=26):
+    """Plain-text table (one string per line) of the checks and the verdict, for debug output."""
+    lines = ['%-*s %-6s %s' % (width, 'CHECK', 'STATUS', 'DETAIL')]
+    for item in checks:
+        if item['id'] == 'verdict':
+            continue
+        detail = item['detail'] or ''
+        if item.get('fix'):
+            detail += ' -> fix: %s' % item['fix']
+        lines.append('%-*s %-6s %s' % (width, item['id'], item['status'], detail))
+    lines.append('kvm_usable: %s' % verdict['kvm_usable'])
+    lines.append(verdict['summary'])
+    lines.extend('reason: %s' % r for r in verdict['reasons'])
+    lines.extend('fix: %s' % f for f in verdict['fixes'])
+    lines.extend('warning: %s' % w for w in verdict['warnings'])
+    return lines

@@ -88,6 +88,10 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ virt.verdict.summary }}"
 
+- name: Print every check as a table
+  ansible.builtin.debug:
+    msg: "{{ virt.report }}"
+
 - name: Stop here unless KVM works
   labforge.virt.virt_host_info:
     require_kvm: true
@@ -163,6 +167,15 @@ checks:
       description: What to do, when something is missing.
       type: str
       returned: always
+report:
+  description: The checks and the verdict as plain-text lines, ready for C(ansible.builtin.debug).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "CHECK                      STATUS DETAIL"
+    - "hardware_virtualization    PASS   no vmx/svm flag, but /dev/kvm works and ran guest code"
+    - "kvm_usable: yes"
 cpu:
   description: CPU facts from /proc/cpuinfo (and raw CPUID through /dev/cpu/0/cpuid when readable).
   returned: when cpu is probed
@@ -305,7 +318,7 @@ kernel:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labforge.virt.plugins.module_utils._virt_host import PROBES, evaluate, gather
+from ansible_collections.labforge.virt.plugins.module_utils._virt_host import PROBES, evaluate, format_report, gather
 
 
 def main():
@@ -335,7 +348,8 @@ def main():
     facts = gather(root=module.params['root'], probes=probes, timeout=module.params['guest_timeout'],
                    dmesg=dmesg)
     verdict, checks = evaluate(facts)
-    result = dict(changed=False, kvm_usable=verdict['kvm_usable'], verdict=verdict, checks=checks)
+    result = dict(changed=False, kvm_usable=verdict['kvm_usable'], verdict=verdict, checks=checks,
+                  report=format_report(verdict, checks))
     for key in PROBES:
         if key in facts and key != 'guest_exec':
             result[key] = facts[key]
