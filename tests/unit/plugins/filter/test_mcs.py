@@ -95,9 +95,8 @@ def test_allocate_skips_excluded_pairs():
         moved = mcs_allocate(['web1'], seed='lab', exclude=excl)['web1']
         assert moved != first and F['mcs_valid'](moved)
     # things that are not a pair are ignored, not fatal
-    assert mcs_allocate(['web1'], seed='lab', exclude=[None, '', 's0', 's0-s0:c0.c1023',
-                                                        'unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023']) == {
-        'web1': first}
+    ignored = [None, '', 's0', 's0-s0:c0.c1023', 'unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023']
+    assert mcs_allocate(['web1'], seed='lab', exclude=ignored) == {'web1': first}
 
 
 def test_allocate_fills_a_small_range_exactly():
