@@ -225,3 +225,12 @@ def test_live_without_guest_exec_warns_it_was_not_tested():
     verdict, dummy = vh.evaluate(facts)
     assert verdict['kvm_usable'] == 'yes'
     assert any('not tested' in w for w in verdict['warnings'])
+
+
+def test_report_lines_for_a_bios_locked_host():
+    verdict, checks = vh.evaluate(snap('intel_xeon_e5_2609_bios_locked'))
+    lines = vh.format_report(verdict, checks)
+    assert lines[0].split() == ['CHECK', 'STATUS', 'DETAIL']
+    assert any(line.startswith('firmware_lock') and ' FAIL ' in line and 'power-cycle' in line for line in lines)
+    assert 'kvm_usable: emulated-only' in lines
+    assert not any(line.startswith('verdict') for line in lines)
