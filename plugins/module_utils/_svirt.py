@@ -417,6 +417,11 @@ def audit(proc_root='/proc', xml_dirs=DEFAULT_XML_DIRS, getxattr=None, selinux_e
         elif parse_error:
             label_error = parse_error
         domain, xml_path, xml_error = load_domain_xml(cmd['name'], xml_dirs)
+        proc_fs_root = os.path.join(proc_root, str(pid), 'root')
+        if domain is None and xml_error is None and cmd['name'] and os.path.isdir(proc_fs_root):
+            # qemu in another mount namespace (libvirt inside a container): look through its root
+            domain, xml_path, xml_error = load_domain_xml(
+                cmd['name'], [proc_fs_root + d for d in xml_dirs if d.startswith('/')])
         seclabel = selinux_seclabel(domain) if domain else None
         guest = {
             'pid': pid,
@@ -433,6 +438,14 @@ def audit(proc_root='/proc', xml_dirs=DEFAULT_XML_DIRS, getxattr=None, selinux_e
         guest['confined'] = bool(selinux_enabled and guest['type'] in confined_types)
         for disk in _merge_disks(cmd['disks'], (domain or {}).get('disks', [])):
             label, err = read_file_label(disk['path'], getxattr)
+            disk['read_via'] = None
+            if label is None and err and err.startswith('ENOENT') and os.path.isdir(proc_fs_root):
+                # the image lives in qemu's mount namespace only: read it through /proc/PID/root
+                alt = proc_fs_root + disk['path']
+                alt_label, alt_err = read_file_label(alt, getxattr)
+                if not (alt_err and alt_err.startswith('ENOENT')):
+                    label, err = alt_label, alt_err
+                    disk['read_via'] = alt
             fields, perr = _label_fields(label)
             disk.update(fields)
             disk['label_error'] = err or perr

@@ -25,6 +25,8 @@ description:
     V(duplicate_categories) (two guests with the same category set),
     V(image_category_mismatch) (a disk labelled with categories other than its process's) and
     V(static_no_relabel) (a static C(<seclabel>) with C(relabel='no'), so libvirt never labels the images).
+  - Files are looked up in the module's mount namespace first, then through C(/proc/PID/root) of the
+    qemu process, so guests whose libvirt runs in a container are audited too.
   - Disks whose label has no categories (C(s0), for example C(<shareable/>) disks labelled
     C(svirt_image_t:s0) or read-only and backing images labelled C(virt_content_t:s0)) are
     listed in RV(shared_disks), not reported as findings.
@@ -233,6 +235,11 @@ guests:
           type: bool
         label_error:
           description: Why the label could not be read (for example C(ENODATA) without SELinux, C(ENOENT)).
+          type: str
+        read_via:
+          description:
+            - When the image exists only in qemu's mount namespace (libvirt in a container), the
+              C(/proc/PID/root/...) path its label was read through; null otherwise.
           type: str
 findings:
   description: Problems found. Empty when every guest is confined with its own categories.

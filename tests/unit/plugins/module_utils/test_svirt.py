@@ -243,3 +243,28 @@ def test_this_machine():
     res = audit(getxattr=None, selinux_enabled=False)
     assert len(res['findings']) == len(res['guests'])
     assert all(f['kind'] == 'unconfined' for f in res['findings'])
+
+
+def test_disk_and_xml_seen_through_proc_pid_root(tmp_path):
+    """libvirt inside a container: the image and the XML exist only under /proc/PID/root."""
+    root = tmp_path / 'proc'
+    build_proc('good', root)
+    guest_root = root / '4242' / 'root'
+    (guest_root / 'run' / 'libvirt' / 'qemu').mkdir(parents=True)
+    with open(os.path.join(SVIRT, 'good', 'run', 'web1.xml'), 'rb') as f:
+        (guest_root / 'run' / 'libvirt' / 'qemu' / 'web1.xml').write_bytes(f.read())
+    labels = {str(guest_root) + '/var/lib/libvirt/images/web1.qcow2': b'system_u:object_r:svirt_image_t:s0:c1,c2\x00'}
+
+    def getxattr(path, name):
+        if path in labels:
+            return labels[path]
+        raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+
+    res = audit(proc_root=str(root), xml_dirs=['/run/libvirt/qemu'], getxattr=getxattr)
+    web1 = [g for g in res['guests'] if g['domain'] == 'web1'][0]
+    assert web1['xml_path'] == str(guest_root) + '/run/libvirt/qemu/web1.xml'
+    disk = [d for d in web1['disks'] if d['path'] == '/var/lib/libvirt/images/web1.qcow2'][0]
+    assert disk['read_via'] == str(guest_root) + '/var/lib/libvirt/images/web1.qcow2'
+    assert disk['mcs'] == 'c1,c2'
+    assert [(f['kind'], f['path']) for f in res['findings']] == [
+        ('image_category_mismatch', '/var/lib/libvirt/images/web1.qcow2')]
