@@ -1,0 +1,159 @@
+"""kvm_host + kvm_guest on a Debian bookworm container (guests under TCG, see molecule.yml)."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+VIRSH = "virsh -c qemu:///system "
+
+
+def virsh(host, args):
+    out = host.run(VIRSH + args)
+    assert out.rc == 0, out.stderr
+    return out.stdout
+
+
+def domxml(host, name, inactive=True):
+    return ET.fromstring(virsh(host, "dumpxml %s%s" % ("--inactive " if inactive else "", name)))
+
+
+def img_info(host, path):
+    return json.loads(host.check_output("qemu-img info --force-share --output=json %s", path))
+
+
+@pytest.mark.parametrize("service", ["libvirtd", "virtlogd"])
+def test_services_active(host, service):
+    svc = host.service(service)
+    assert svc.is_running
+    assert svc.is_enabled
+
+
+def test_virsh_list_works(host):
+    out = virsh(host, "list")
+    assert re.search(r"Id\s+Name\s+State", out)
+
+
+def test_conf_keys(host):
+    qemu = host.file("/etc/libvirt/qemu.conf").content_string
+    assert re.search(r'^log_timestamp = 1$', qemu, re.M)
+    assert re.search(r'^vnc_listen = "127\.0\.0\.1"$', qemu, re.M)
+    assert re.search(r'^max_clients = 100$', host.file("/etc/libvirt/libvirtd.conf").content_string, re.M)
+
+
+def test_pool(host):
+    info = virsh(host, "pool-info default")
+    assert re.search(r"State:\s+running", info)
+    assert re.search(r"Autostart:\s+yes", info)
+    path = ET.fromstring(virsh(host, "pool-dumpxml default")).findtext("./target/path")
+    assert path == "/var/lib/libvirt/images"
+
+
+def test_network(host):
+    info = virsh(host, "net-info labforge")
+    assert re.search(r"Active:\s+yes", info)
+    assert re.search(r"Bridge:\s+virbr1", info)
+    net = ET.fromstring(virsh(host, "net-dumpxml labforge"))
+    assert net.find("./forward").get("mode") == "nat"
+    assert "inet 192.168.123.1/24" in host.check_output("ip -4 addr show virbr1")
+
+
+def test_kernel_guest_booted(host):
+    assert "running" in virsh(host, "domstate tiny")
+    dom = domxml(host, "tiny", inactive=False)
+    assert dom.get("type") == "qemu"  # TCG on this machine
+    assert dom.findtext("./os/cmdline") == "console=ttyS0 panic=-1"
+    log = host.file("/var/log/libvirt/qemu/tiny-serial.log")
+    # Retried by the booted marker: TCG boots the kernel in about 2 s here.
+    for _ in range(30):
+        if "labforge-guest: initramfs up" in log.content_string:
+            break
+        host.run("sleep 1")
+    content = log.content_string
+    assert re.search(r"Linux version \d+\.\d+\.\d+-\S+-amd64", content)
+    assert "Command line: console=ttyS0 panic=-1" in content
+    assert "labforge-guest: initramfs up" in content
+
+
+def test_domain_xml_defaults(host):
+    dom = domxml(host, "copy")
+    disk = dom.find("./devices/disk")
+    assert disk.find("target").get("bus") == "virtio"
+    assert disk.find("driver").get("type") == "qcow2"
+    assert disk.find("driver").get("cache") == "none"
+    assert dom.find("./devices/interface/model").get("type") == "virtio"
+    sec = dom.find("./seclabel")
+    assert (sec.get("type"), sec.get("model"), sec.get("relabel")) == ("dynamic", "selinux", "yes")
+
+
+def test_domain_xml_cache_modes(host):
+    dom = domxml(host, "clone")
+    caches = {d.find("source").get("file"): d.find("driver").get("cache") for d in dom.findall("./devices/disk")}
+    assert caches == {
+        "/var/lib/libvirt/images/clone-root.qcow2": "writeback",
+        "/var/lib/libvirt/images/clone-scratch.qcow2": "writethrough",
+    }
+
+
+def test_qcow2_preallocation_metadata(host):
+    path = "/var/lib/libvirt/images/tiny-data.qcow2"
+    info = img_info(host, path)
+    assert info["format"] == "qcow2" and info["virtual-size"] == 64 * 1024 * 1024
+    # With preallocation=metadata every cluster is mapped in the image itself (an offset),
+    # reading as zeroes; without it the map has no offsets.
+    extents = json.loads(host.check_output("qemu-img map --force-share --output=json %s", path))
+    assert extents and all("offset" in e and e["depth"] == 0 for e in extents)
+    # ... and the L2 tables make the file at least as large as the virtual disk.
+    assert host.file(path).size >= info["virtual-size"]
+
+
+def test_linked_clone_and_full_copy(host):
+    clone = img_info(host, "/var/lib/libvirt/images/clone-root.qcow2")
+    assert clone["backing-filename"] == "/var/lib/labforge-test/base.qcow2"
+    assert clone["backing-filename-format"] == "qcow2"
+    assert clone["format-specific"]["data"]["extended-l2"] is True
+    copy = img_info(host, "/var/lib/libvirt/images/copy-root.qcow2")
+    assert "backing-filename" not in copy
+    assert copy["virtual-size"] == 128 * 1024 * 1024
+
+
+def test_ova_guest_from_ovf(host):
+    dom = domxml(host, "appliance")
+    assert dom.findtext("./vcpu") == "2"
+    assert dom.find("./memory").text == str(768 * 1024)  # KiB
+    src = dom.find("./devices/disk/source").get("file")
+    assert src == "/var/lib/libvirt/images/appliance-ova0.qcow2"
+    assert img_info(host, src)["format"] == "qcow2"
+
+
+def test_redefine_kept_uuid_and_mac(host):
+    before = dict(line.split("=", 1) for line in host.file("/root/redefine-before.txt").content_string.split())
+    dom = domxml(host, "clone")
+    assert before["vcpus"] == "1"
+    assert dom.findtext("./vcpu") == "2"  # the changed definition was applied
+    assert dom.findtext("./uuid") == before["uuid"]
+    assert dom.find("./devices/interface/mac").get("address") == before["mac"]
+
+
+def test_rendered_xml_kept_for_diff(host):
+    f = host.file("/etc/libvirt/labforge-guests/clone.xml")
+    assert f.mode == 0o600
+    assert "<vcpu placement='static'>2</vcpu>" in f.content_string
+
+
+def test_snapshots_and_revert(host):
+    names = virsh(host, "snapshot-list --name copy").split()
+    assert sorted(names) == ["s1", "s2"]
+    assert virsh(host, "snapshot-current --name copy").strip() == "s1"
+
+
+def test_bad_input_left_nothing(host):
+    assert not [n for n in virsh(host, "list --all --name").split() if n.startswith("bad-")]
+    assert host.run("ls /var/lib/libvirt/images/bad-* /etc/libvirt/labforge-guests/bad-*").rc != 0
+
+
+def test_migration_preflight(host):
+    result = json.loads(host.file("/root/migration-preflight.json").content_string)
+    assert result["problems"] == []
+    assert "identical" in result["cpu_compare"] or "superset" in result["cpu_compare"]
