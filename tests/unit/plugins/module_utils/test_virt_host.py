@@ -215,8 +215,8 @@ def test_live_gather_on_this_machine():
     verdict, checks = vh.evaluate(facts)
     assert verdict['kvm_usable'] == 'yes', verdict
     assert facts['kvm']['device']['guest_exec']['ok'] is True
-    assert [c['id'] for c in checks][:5] == ['hardware_virtualization', 'kvm_device_exists', 'kvm_device_accessible',
-                                            'kvm_api', 'guest_exec']
+    expected = ['hardware_virtualization', 'kvm_device_exists', 'kvm_device_accessible', 'kvm_api', 'guest_exec']
+    assert [c['id'] for c in checks][:5] == expected
 
 
 @live
