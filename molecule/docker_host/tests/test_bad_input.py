@@ -1,0 +1,84 @@
+"""Bad input fails in preflight with an actionable message and changes nothing; an unreachable
+daemon is diagnosed by cause. One ansible-playbook run (bad_input.yml) drives every case."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+
+def ansible_playbook(host, playbook, *args):
+    name = host.backend.get_hostname()
+    env = dict(os.environ)
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(PROJECT, ".build", "collections"))
+    env.update({"ANSIBLE_PIPELINING": "1", "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
+                "ANSIBLE_CONFIG": os.path.join(PROJECT, "ansible.cfg")})
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", name + ",",
+           "-c", "community.docker.docker", os.path.join(HERE, playbook)] + list(args)
+    return subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def bad_input(host, tmp_path_factory):
+    results = tmp_path_factory.mktemp("bad_input") / "results.json"
+    run = ansible_playbook(host, "bad_input.yml", "-e", "bad_input_results=%s" % results)
+    assert run.returncode == 0, run.stdout[-4000:]
+    return json.loads(results.read_text())
+
+
+def message(bad_input, case):
+    result = bad_input["messages"][case]
+    assert result != "NO FAILURE", "%s: the role accepted the bad value" % case
+    return result["msg"]
+
+
+@pytest.mark.parametrize("case, task, needles", [
+    ("devicemapper", "Refuse removed storage drivers",
+     ['storage-driver "devicemapper" is refused', "removed in Docker Engine 25", "loop devices", "overlay2"]),
+    ("aufs", "Refuse removed storage drivers",
+     ['storage-driver "aufs" is refused', "removed in Docker Engine 24", "O_DIRECT"]),
+    ("bad_type", "Check the types of the daemon.json keys the role knows",
+     ['live-restore must be bool but is "yes"', "log-opts.max-file must be a string but is 5"]),
+    ("bad_registry_port", "Check registry addresses are host:port with a port in 1-65535",
+     ['"registry.lab.test:70000"', "port between 1 and 65535"]),
+    ("bad_registry_scheme", "Check registry addresses are host:port with a port in 1-65535",
+     ['"https://registry.lab.test:5000"', "no scheme"]),
+    ("insecure_not_allowed", "Refuse insecure registries unless explicitly allowed",
+     ["registry.other.test:5000", "docker_host_allow_insecure_registries: true"]),
+])
+def test_preflight_refuses(bad_input, case, task, needles):
+    result = bad_input["messages"][case]
+    assert result != "NO FAILURE"
+    assert result["task"] == task
+    for needle in needles:
+        assert needle in result["msg"]
+
+
+def test_nothing_changed(bad_input):
+    before, after = bad_input["state"]["before"], bad_input["state"]["after"]
+    assert before["daemon_json_sha256"] == after["daemon_json_sha256"]
+    assert before["daemon_json_mtime"] == after["daemon_json_mtime"]
+    assert before["files"] == after["files"]
+
+
+@pytest.mark.parametrize("case, needles", [
+    ("wrong_docker_host", ["Cause: wrong DOCKER_HOST", "tcp://127.0.0.1:9"]),
+    ("socket_permissions", ["Cause: socket permissions", "root:docker"]),
+    ("daemon_down", ["Cause: daemon down", 'says "inactive"']),
+])
+def test_unreachable_daemon_is_diagnosed(bad_input, case, needles):
+    msg = message(bad_input, case)
+    for needle in needles:
+        assert needle in msg
+
+
+def test_daemon_back_after_diagnosis(host):
+    assert host.service("docker").is_running
+    assert host.run("docker version").rc == 0
