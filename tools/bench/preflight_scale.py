@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmark: playbooks/preflight.yml across 1, 10, 50 and 200 hosts (local connection).
 
 Every host is this machine reached with the local connection, so the figures measure
