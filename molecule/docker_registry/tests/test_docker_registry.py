@@ -1,0 +1,293 @@
+"""labforge.virt.docker_registry on real hosts: a registry host and two docker hosts (Docker inside).
+
+The tests talk across hosts (push on A, pull on B, look at the storage on the registry), so they
+open the three hosts themselves and run once, not once per host.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+import pytest
+import testinfra
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONTAINER = "registry"
+VOLUME = "registry-data"
+CONFIG_DIR = "/etc/labforge/registry"
+MANIFEST_TYPES = ",".join([
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+])
+
+
+def _host(name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
+
+
+REG = _host("docker_registry-registry")
+HOST_A = _host("docker_registry-host-a")
+HOST_B = _host("docker_registry-host-b")
+
+
+def ok(host, cmd, *args):
+    """Run a command that must succeed and return its stdout."""
+    res = host.run(cmd, *args)
+    assert res.rc == 0, "%s\nrc=%s\nstdout=%s\nstderr=%s" % (res.command, res.rc, res.stdout, res.stderr)
+    return res.stdout
+
+
+@pytest.fixture(scope="module")
+def address():
+    src = ok(REG, "ip -4 route get 1.1.1.1").split()
+    return src[src.index("src") + 1] + ":5000"
+
+
+@pytest.fixture(scope="module")
+def users():
+    return REG.ansible.get_variables()["docker_registry_users"]
+
+
+@pytest.fixture(scope="module")
+def auth(users):
+    return "%s:%s" % (users[0]["name"], users[0]["password"])
+
+
+def ca_file(address):
+    return "/etc/docker/certs.d/%s/ca.crt" % address
+
+
+def curl(host, address, path, *extra):
+    """HTTP status code of a request to the registry from a docker host, TLS checked against its CA."""
+    cmd = "curl -sS -o /dev/null -w '%%{http_code}' --cacert %s" % ca_file(address)
+    for arg in extra:
+        cmd += " " + arg
+    return ok(host, cmd + " https://%s%s" % (address, path)).strip()
+
+
+def build_image(host, tag):
+    """A one-layer image with unique content, built locally on host (no base image needed)."""
+    ctx = ok(host, "mktemp -d").strip()
+    ok(host, "printf 'FROM scratch\\nCOPY f /f\\n' > %s/Dockerfile && printf '%%s\\n' %s > %s/f" % (ctx, secrets.token_hex(16), ctx))
+    ok(host, "DOCKER_BUILDKIT=0 docker build -q -t %s %s" % (tag, ctx))
+    ok(host, "rm -rf %s" % ctx)
+
+
+def repo_digest(host, ref):
+    repo = ref.rsplit(":", 1)[0]
+    digests = json.loads(ok(host, "docker image inspect -f '{{json .RepoDigests}}' %s" % ref))
+    mine = [d for d in digests if d.startswith(repo + "@")]
+    assert len(mine) == 1, digests
+    return mine[0].split("@", 1)[1]
+
+
+def push_new_image(address, repo):
+    ref = "%s/%s:%s" % (address, repo, secrets.token_hex(4))
+    build_image(HOST_A, ref)
+    ok(HOST_A, "docker push %s" % ref)
+    return ref, repo_digest(HOST_A, ref)
+
+
+def api(host, address, auth, method, path, headers=()):
+    """Status, response headers and body of an authenticated registry API call."""
+    cmd = "curl -sS -D /dev/stderr -X %s -u %s --cacert %s" % (method, auth, ca_file(address))
+    for h in headers:
+        cmd += " -H '%s'" % h
+    res = host.run(cmd + " -w '\\n%%{http_code}' https://%s%s" % (address, path))
+    assert res.rc == 0, res.stderr
+    body, status = res.stdout.rsplit("\n", 1)
+    hdrs = {}
+    for line in res.stderr.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            hdrs[k.strip().lower()] = v.strip()
+    return int(status), hdrs, body
+
+
+def storage_dir():
+    return ok(REG, "docker volume inspect -f '{{.Mountpoint}}' %s" % VOLUME).strip() + "/docker/registry/v2"
+
+
+def blob_path(digest):
+    hexd = digest.split(":", 1)[1]
+    return "%s/blobs/sha256/%s/%s/data" % (storage_dir(), hexd[:2], hexd)
+
+
+def wait_registry(address, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        if HOST_A.run("curl -s -o /dev/null -w '%%{http_code}' --cacert %s https://%s/v2/" % (ca_file(address), address)).stdout == "401":
+            return
+        time.sleep(1)
+    pytest.fail("registry did not answer again within %ss" % timeout)
+
+
+# --- what the role leaves on the registry host -------------------------------------------------
+
+
+def test_registry_container_runs_unprivileged_with_restart_policy():
+    info = json.loads(ok(REG, "docker inspect %s" % CONTAINER))[0]
+    assert info["State"]["Running"]
+    assert info["Config"]["Image"] == "labforge/registry:bookworm"
+    assert info["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert info["HostConfig"]["ReadonlyRootfs"] is True
+    assert "no-new-privileges" in info["HostConfig"]["SecurityOpt"]
+    mounts = {m["Destination"]: m for m in info["Mounts"]}
+    assert mounts["/var/lib/registry"]["Type"] == "volume" and mounts["/var/lib/registry"]["Name"] == VOLUME
+    assert mounts["/etc/docker/registry/config.yml"]["RW"] is False
+    # the registry process itself is not root
+    assert ok(REG, "docker exec %s id -u" % CONTAINER).strip() == "5000"
+
+
+def test_registry_container_becomes_healthy():
+    end = time.time() + 90
+    status = None
+    while time.time() < end:
+        status = ok(REG, "docker inspect -f '{{.State.Health.Status}}' %s" % CONTAINER).strip()
+        if status == "healthy":
+            break
+        time.sleep(2)
+    assert status == "healthy"
+
+
+def test_config_enables_tls_auth_delete():
+    cfg = REG.file(CONFIG_DIR + "/config.yml")
+    assert cfg.user == "root" and cfg.gid == 5000 and cfg.mode == 0o640
+    text = cfg.content_string
+    for needle in ("certificate: /etc/docker/registry/tls/server.crt", "path: /etc/docker/registry/htpasswd",
+                   "enabled: true", "rootdirectory: /var/lib/registry", "secret: molecule-http-secret"):
+        assert needle in text
+
+
+def test_htpasswd_holds_bcrypt_hashes_only(users):
+    htpasswd = REG.file(CONFIG_DIR + "/htpasswd")
+    assert htpasswd.mode == 0o640 and htpasswd.gid == 5000
+    entries = dict(line.split(":", 1) for line in htpasswd.content_string.split())
+    assert sorted(entries) == sorted(u["name"] for u in users)
+    for user in users:
+        assert entries[user["name"]][:4] in ("$2b$", "$2y$", "$2a$")
+        assert user["password"] not in htpasswd.content_string
+
+
+def test_ca_key_stays_private():
+    key = REG.file(CONFIG_DIR + "/private/ca.key")
+    assert key.user == "root" and key.mode == 0o600
+    assert not REG.file(CONFIG_DIR + "/tls/ca.key").exists
+    server_key = REG.file(CONFIG_DIR + "/tls/server.key")
+    assert server_key.mode == 0o640 and server_key.gid == 5000
+
+
+def test_gc_timer_scheduled():
+    assert REG.service("registry-gc.timer").is_enabled
+    assert ok(REG, "systemctl is-active registry-gc.timer").strip() == "active"
+    assert "OnCalendar=*-*-* 04:00:00" in REG.file("/etc/systemd/system/registry-gc.timer").content_string
+
+
+# --- trust and TLS -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", [HOST_A, HOST_B], ids=["host-a", "host-b"])
+def test_docker_hosts_trust_the_registry_ca(client, address):
+    ca_pem = REG.file(CONFIG_DIR + "/tls/ca.crt").content_string
+    installed = client.file(ca_file(address))
+    assert installed.is_file
+    assert installed.content_string.strip() == ca_pem.strip()
+
+
+def test_tls_handshake_verifies_with_the_ca(address):
+    out = HOST_A.run("openssl s_client -connect %s -CAfile %s -verify_return_error -verify_ip %s </dev/null"
+                     % (address, ca_file(address), address.rsplit(":", 1)[0]))
+    assert out.rc == 0, out.stderr
+    assert "Verify return code: 0 (ok)" in out.stdout
+    # the same endpoint without the CA must not verify: the handshake really is checked
+    no_ca = HOST_A.run("curl -sS -o /dev/null https://%s/v2/" % address)
+    assert no_ca.rc == 60, no_ca.stderr
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+def test_anonymous_and_wrong_password_refused(address, users):
+    assert curl(HOST_A, address, "/v2/") == "401"
+    assert curl(HOST_A, address, "/v2/", "-u", "%s:not-the-password" % users[0]["name"]) == "401"
+    assert curl(HOST_A, address, "/v2/", "-u", "'%s:%s'" % (users[0]["name"], users[0]["password"])) == "200"
+
+
+def test_anonymous_push_refused(address):
+    ref = "%s/anonymous/push:%s" % (address, secrets.token_hex(4))
+    build_image(HOST_A, ref)
+    empty = ok(HOST_A, "mktemp -d").strip()
+    res = HOST_A.run("DOCKER_CONFIG=%s docker push %s" % (empty, ref))
+    assert res.rc != 0
+    assert "no basic auth credentials" in res.stderr + res.stdout
+    ok(HOST_A, "rm -rf %s && docker image rm %s" % (empty, ref))
+
+
+# --- push, pull, delete, garbage collection, recreation -----------------------------------------
+
+
+def test_push_on_a_pull_on_b_same_digest(address, auth):
+    ref, pushed = push_new_image(address, "verify/app")
+    HOST_B.run("docker image rm %s" % ref)
+    ok(HOST_B, "docker pull %s" % ref)
+    assert repo_digest(HOST_B, ref) == pushed
+    # and the registry serves the manifest under that digest
+    repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
+    status, hdrs, _ = api(HOST_B, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
+    assert status == 200 and hdrs["docker-content-digest"] == pushed
+
+
+def test_deleted_tag_blobs_freed_by_gc(address, auth):
+    kept_ref, _ = push_new_image(address, "verify/gc-kept")
+    gone_ref, gone_digest = push_new_image(address, "verify/gc-gone")
+
+    def layers(ref):
+        repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
+        status, _, body = api(HOST_A, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
+        assert status == 200, body
+        manifest = json.loads(body)
+        return [layer["digest"] for layer in manifest["layers"]] + [manifest["config"]["digest"]]
+
+    kept_blobs, gone_blobs = layers(kept_ref), layers(gone_ref)
+    for digest in kept_blobs + gone_blobs:
+        assert REG.file(blob_path(digest)).exists, digest
+
+    status, _, body = api(HOST_A, address, auth, "DELETE", "/v2/verify/gc-gone/manifests/%s" % gone_digest)
+    assert status == 202, body
+    # deleting frees nothing by itself
+    for digest in gone_blobs:
+        assert REG.file(blob_path(digest)).exists, digest
+
+    ok(REG, "systemctl start registry-gc.service")
+    assert ok(REG, "docker inspect -f '{{.State.Running}}' %s" % CONTAINER).strip() == "true"
+    wait_registry(address)
+
+    for digest in gone_blobs:
+        assert not REG.file(blob_path(digest)).exists, digest
+    for digest in kept_blobs:
+        assert REG.file(blob_path(digest)).exists, digest
+    HOST_B.run("docker image rm %s" % kept_ref)
+    ok(HOST_B, "docker pull %s" % kept_ref)
+    assert HOST_B.run("docker pull %s" % gone_ref).rc != 0
+
+
+def test_data_kept_when_container_recreated(address):
+    ref, pushed = push_new_image(address, "verify/persist")
+    before = ok(REG, "docker inspect -f '{{.Id}}' %s" % CONTAINER).strip()
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY,
+         os.path.join(SCENARIO_DIR, "recreate.yml")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout
+    after = ok(REG, "docker inspect -f '{{.Id}}' %s" % CONTAINER).strip()
+    assert after != before
+    wait_registry(address)
+    HOST_B.run("docker image rm %s" % ref)
+    ok(HOST_B, "docker pull %s" % ref)
+    assert repo_digest(HOST_B, ref) == pushed

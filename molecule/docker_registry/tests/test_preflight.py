@@ -1,0 +1,70 @@
+"""Bad input stops labforge.virt.docker_registry in preflight, with a message a person can act on.
+
+Each case runs the role against the controller (connection local, check mode) through
+bad_input.yml with one wrong value; nothing may change and the preflight assert must be the failure.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLAYBOOK = os.path.join(HERE, "bad_input.yml")
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+
+def run_role(extra_vars):
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", "localhost,", "--check", PLAYBOOK, "-e", "ansible_python_interpreter=" + sys.executable,
+         "-e", json.dumps(extra_vars)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=300,
+    )
+    return proc.returncode, proc.stdout
+
+
+CASES = {
+    "port out of range": (
+        {"docker_registry_port": 70000},
+        "Check the port",
+        "docker_registry_port must be a TCP port between 1 and 65535; got 70000",
+    ),
+    "missing password": (
+        {"docker_registry_users": [{"name": "ci"}]},
+        "Check the users",
+        "ci: no password",
+    ),
+    "weak password": (
+        {"docker_registry_users": [{"name": "ci", "password": "password"}]},
+        "Check the users",
+        "ci: password is a well-known default",
+    ),
+    "certificate path that does not exist": (
+        {"docker_registry_tls_cert_src": "/nonexistent/registry.crt",
+         "docker_registry_tls_key_src": "/nonexistent/registry.key",
+         "docker_registry_tls_ca_src": "/nonexistent/ca.crt"},
+        "Check the TLS files given on the controller",
+        "docker_registry_tls_cert_src=/nonexistent/registry.crt",
+    ),
+    "missing http secret": (
+        {"docker_registry_http_secret": ""},
+        "Check the HTTP secret",
+        "docker_registry_http_secret is shorter than 16 characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_in_preflight(case):
+    extra_vars, task, message = CASES[case]
+    rc, out = run_role(extra_vars)
+    assert rc == 2, out
+    failed_task = out.split("fatal:")[0].rsplit("TASK [", 1)[1].split("]", 1)[0]
+    assert failed_task == "labforge.virt.docker_registry : " + task, out
+    assert message in " ".join(out.split()), out
+    assert "changed=0" in out, out
+    # nothing past preflight ran
+    assert "Install the Python libraries" not in out, out
