@@ -1,0 +1,47 @@
+"""--check --diff shows the daemon.json change and changes nothing; the swap accounting fix edits
+GRUB_CMDLINE_LINUX once, runs the bootloader handler once and reports the reboot."""
+
+import json
+
+import pytest
+
+from helpers import ansible_playbook
+
+
+@pytest.fixture(scope="module")
+def check_run(host, tmp_path_factory):
+    results = tmp_path_factory.mktemp("check") / "results.json"
+    run = ansible_playbook(host, "check_and_swap.yml", "-e", "check_results_file=%s" % results)
+    assert run.returncode == 0, run.stdout[-4000:]
+    return run.stdout, json.loads(results.read_text())
+
+
+def test_check_mode_prints_daemon_json_diff(check_run):
+    out, _ = check_run
+    assert "--- before: /etc/docker/daemon.json" in out
+    assert '-    "max-size": "10m"' in out
+    assert '+    "max-size": "20m"' in out
+    assert '+  "userns-remap": "default"' in out
+
+
+def test_check_mode_subid_range_after_existing_ones(check_run):
+    out, _ = check_run
+    # prepare.yml's useradd gave labuser 100000:65536; dockremap must not overlap it.
+    assert "+dockremap:165536:65536" in out
+
+
+def test_check_mode_changed_nothing(host, check_run):
+    _, results = check_run
+    assert results["daemon_json_unchanged"] is True
+    assert results["remap_user_created"] is False
+    assert "dockremap" not in host.file("/etc/subuid").content_string
+    assert "userns-remap" not in host.file("/etc/docker/daemon.json").content_string
+
+
+def test_swap_fix_edits_grub_once(check_run):
+    _, results = check_run
+    assert 'GRUB_CMDLINE_LINUX="console=ttyS0 swapaccount=1 cgroup_enable=memory"\n' in results["grub"]
+    assert 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' in results["grub"]
+    assert results["mkconfig_first"] is True
+    assert results["mkconfig_second"] is False
+    assert results["reboot_required"] is True
