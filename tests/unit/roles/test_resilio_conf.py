@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from role_playbook import recap, run_playbook  # pylint: disable=import-error
+from role_playbook import run_playbook  # pylint: disable=import-error
 
 RW_KEY = "AGWZLQ4RPJ2XKB7MVTN3DHC6YSE5FU4IO"
 RO_KEY = "BQ7NH2XKPJ4LMV6RZT3CWD5YSGEFAU2IO"

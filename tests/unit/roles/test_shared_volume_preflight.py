@@ -58,7 +58,7 @@ NFS_CASES = {
 
 def _inventory(cases, to_vars):
     hosts = {}
-    for name, (case, _) in cases.items():
+    for name, (case, dummy_needles) in cases.items():
         hosts[name] = dict(to_vars(case), ansible_connection="local",
                            ansible_python_interpreter="{{ ansible_playbook_python }}")
     return json.dumps({"all": {"hosts": hosts}})
