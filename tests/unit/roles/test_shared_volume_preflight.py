@@ -120,7 +120,12 @@ def _kernel_has_nfsd():
 
 @pytest.mark.skipif(_kernel_has_nfsd(), reason="this kernel has nfsd: the refusal cannot be shown here")
 def test_nfs_server_refuses_a_kernel_without_nfsd(tmp_path):
-    forced = dict(NFS_OK, path="/srv/nfs/open", clients=[{"host": "*"}], force=True, force_reason="lab test")
-    cases = {"good-exports": ([NFS_OK, forced], ["has no nfsd", "Nothing was changed"])}
+    # Every client form that must pass the client checks, so the run reaches the kernel check.
+    good = dict(NFS_OK, clients=[{"host": "192.168.10.0/24", "options": ["rw"]}, {"host": "10.1.2.3"},
+                                 {"host": "dock01.lab.example.com"}, {"host": "2001:db8::/64"}, {"host": "fe80::1"},
+                                 {"host": "@docker_hosts", "options": ["sec=krb5p"]}])
+    forced = dict(NFS_OK, path="/srv/nfs/open", clients=[{"host": "*", "options": ["rw", "no_root_squash"]}],
+                  force=True, force_reason="lab test")
+    cases = {"good-exports": ([good, forced], ["has no nfsd", "Nothing was changed"])}
     run = _run_cases(tmp_path, "nfs_server", cases, lambda c: {"nfs_server_exports": c})
     _check(run, cases, "good-exports")
