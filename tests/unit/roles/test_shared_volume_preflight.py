@@ -129,3 +129,22 @@ def test_nfs_server_refuses_a_kernel_without_nfsd(tmp_path):
     cases = {"good-exports": ([good, forced], ["has no nfsd", "Nothing was changed"])}
     run = _run_cases(tmp_path, "nfs_server", cases, lambda c: {"nfs_server_exports": c})
     _check(run, cases, "good-exports")
+
+
+def _kernel_has_nfs_client():
+    with open("/proc/filesystems") as f:
+        if {"nfs", "nfs4"} & set(f.read().split()):
+            return True
+    release = os.uname().release
+    for base in ("/lib/modules", "/usr/lib/modules"):
+        d = os.path.join(base, release, "kernel", "fs", "nfs")
+        if os.path.isdir(d) and any(n.startswith(("nfs.ko", "nfsv4.ko")) for n in os.listdir(d)):
+            return True
+    return False
+
+
+@pytest.mark.skipif(_kernel_has_nfs_client(), reason="this kernel has an NFS client: the refusal cannot be shown here")
+def test_shared_volume_nfs_refuses_a_kernel_without_nfs_client(tmp_path):
+    cases = {"nfs-good": (SV_NFS, ["has no NFS client", "Nothing was changed"])}
+    run = _run_cases(tmp_path, "shared_volume", cases, lambda c: c)
+    _check(run, cases, "nfs-good")
