@@ -12,7 +12,7 @@ name=bench-docker_host
 net=bench-docker_host
 export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$root/.build/collections"
-export ANSIBLE_CONFIG="$root/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 ANSIBLE_CALLBACKS_ENABLED=
+export ANSIBLE_CONFIG="$root/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1
 work=$(mktemp -d /tmp/docker_host_bench.XXXXXX)
 
 lab() {  # lab up|down: reuse the lab's container tasks so the host matches the Molecule one
@@ -35,7 +35,7 @@ lab() {  # lab up|down: reuse the lab's container tasks so the host matches the 
       community.docker.docker_network: {name: $net, state: absent}
       when: "'$1' == 'down'"
 YAML
-  ansible-playbook -i localhost, "$work/lab.yml" >"$work/lab-$1.log" 2>&1 \
+  ansible-playbook -i localhost, -e "ansible_python_interpreter=$root/.venv/bin/python" "$work/lab.yml" >"$work/lab-$1.log" 2>&1 \
     || { tail -n 30 "$work/lab-$1.log" >&2; return 1; }
 }
 cleanup() { lab down || true; rm -rf "$work"; }

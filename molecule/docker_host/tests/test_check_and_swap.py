@@ -17,7 +17,7 @@ def check_run(host, tmp_path_factory):
 
 
 def test_check_mode_prints_daemon_json_diff(check_run):
-    out, _ = check_run
+    out = check_run[0]
     assert "--- before: /etc/docker/daemon.json" in out
     assert '-    "max-size": "10m"' in out
     assert '+    "max-size": "20m"' in out
@@ -25,13 +25,13 @@ def test_check_mode_prints_daemon_json_diff(check_run):
 
 
 def test_check_mode_subid_range_after_existing_ones(check_run):
-    out, _ = check_run
+    out = check_run[0]
     # prepare.yml's useradd gave labuser 100000:65536; dockremap must not overlap it.
     assert "+dockremap:165536:65536" in out
 
 
 def test_check_mode_changed_nothing(host, check_run):
-    _, results = check_run
+    results = check_run[1]
     assert results["daemon_json_unchanged"] is True
     assert results["remap_user_created"] is False
     assert "dockremap" not in host.file("/etc/subuid").content_string
@@ -39,7 +39,7 @@ def test_check_mode_changed_nothing(host, check_run):
 
 
 def test_swap_fix_edits_grub_once(check_run):
-    _, results = check_run
+    results = check_run[1]
     assert 'GRUB_CMDLINE_LINUX="console=ttyS0 swapaccount=1 cgroup_enable=memory"\n' in results["grub"]
     assert 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' in results["grub"]
     assert results["mkconfig_first"] is True
