@@ -92,8 +92,9 @@ def test_db2_image_was_built_and_pushed_to_the_registry(host):
     assert dockerfile.mode == 0o600
     text = dockerfile.content_string
     assert "Ansible managed" in text
-    assert "FROM labforge/debian-systemd:bookworm" in text
-    assert 'ENTRYPOINT ["/usr/local/bin/db-double"]' in text
+    assert "FROM labforge/tiny:bookworm" in text
+    assert "RUN /bin/busybox --install -s /bin" in text
+    assert 'ENTRYPOINT ["/usr/local/bin/db2-double.sh"]' in text
     tags = host.check_output(
         "python3 -c \"import base64,urllib.request as u; r=u.Request('http://127.0.0.1:5000/v2/labforge/db2-double/tags/list');"
         " r.add_header('Authorization','Basic '+base64.b64encode(b'labpush:%s').decode()); print(u.urlopen(r).read().decode())\""
@@ -107,6 +108,7 @@ def test_db2_image_was_built_and_pushed_to_the_registry(host):
 
 def test_db2_was_ready(host):
     logs = host.check_output("docker logs db2")
+    assert "built from the test installer" in logs
     assert "(*) Setup has completed." in logs
     assert "O_DIRECT write in /database ok" in logs
 

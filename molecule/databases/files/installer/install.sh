@@ -1,0 +1,6 @@
+#!/bin/sh
+# Test "installer" for the db2 role's build path: installs the test double, not Db2.
+set -e
+mkdir -p /usr/local/bin /database
+cp db2-double.sh /usr/local/bin/db2-double.sh
+chmod 0755 /usr/local/bin/db2-double.sh
