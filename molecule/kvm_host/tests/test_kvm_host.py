@@ -76,6 +76,12 @@ def test_kernel_guest_booted(host):
     assert "labforge-guest: initramfs up" in content
 
 
+@pytest.mark.parametrize("name", ["tiny", "clone", "copy", "appliance"])
+def test_guests_run_under_tcg(host, name):
+    # Also after side_effect re-ran kvm_guest alone (no kvm_host in that play).
+    assert domxml(host, name).get("type") == "qemu"
+
+
 def test_domain_xml_defaults(host):
     dom = domxml(host, "copy")
     disk = dom.find("./devices/disk")
