@@ -1,18 +1,12 @@
 """Bad input fails in preflight with an actionable message and changes nothing; an unreachable
-daemon is diagnosed by cause. One ansible-playbook run (bad_input.yml) drives every case."""
-
-import json
+daemon is diagnosed by cause. bad_input.yml (through conftest.extra_checks) drives every case."""
 
 import pytest
-from helpers import ansible_playbook
 
 
 @pytest.fixture(scope="module")
-def bad_input(host, tmp_path_factory):
-    results = tmp_path_factory.mktemp("bad_input") / "results.json"
-    run = ansible_playbook(host, "bad_input.yml", "-e", "bad_input_results=%s" % results)
-    assert run.returncode == 0, run.stdout[-4000:]
-    return json.loads(results.read_text())
+def bad_input(extra_checks):
+    return extra_checks["bad_input"]
 
 
 def message(bad_input, case):

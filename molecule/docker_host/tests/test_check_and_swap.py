@@ -1,19 +1,12 @@
 """--check --diff shows the daemon.json change and changes nothing; the swap accounting fix edits
 GRUB_CMDLINE_LINUX once, runs the bootloader handler once and reports the reboot."""
 
-import json
-
 import pytest
-
-from helpers import ansible_playbook
 
 
 @pytest.fixture(scope="module")
-def check_run(host, tmp_path_factory):
-    results = tmp_path_factory.mktemp("check") / "results.json"
-    run = ansible_playbook(host, "check_and_swap.yml", "-e", "check_results_file=%s" % results)
-    assert run.returncode == 0, run.stdout[-4000:]
-    return run.stdout, json.loads(results.read_text())
+def check_run(extra_checks):
+    return extra_checks["stdout"], extra_checks["check"]
 
 
 def test_check_mode_prints_daemon_json_diff(check_run):

@@ -2,13 +2,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only probe run by the docker_host role in preflight (Python 3.6+, stdlib only).
 
-Usage: docker_host_probe.py DATA_ROOT
+Usage: docker_host_probe.py DATA_ROOT [PACKAGE...]
 Prints one JSON object:
   storage: the filesystem that backs DATA_ROOT (or its nearest existing parent), whether a
            directory on it reports d_type (what overlay2 needs), xfs ftype when it is xfs;
   swap:    cgroup version and whether the kernel does swap accounting (what
            "WARNING: No swap limit support" is about);
-  container: whether this host is itself a container (no bootloader to fix).
+  container: whether this host is itself a container (no bootloader to fix);
+  selinux:   whether SELinux is enabled (/sys/fs/selinux/enforce exists);
+  packages:  which of PACKAGE... are installed (dpkg or rpm), so the role calls the package
+             manager only when something is missing;
+  apt_lists: how many apt package lists exist (images often ship without any).
 A temporary directory is created on the backing filesystem to test d_type and removed again:
 that is the check dockerd itself makes.
 """
@@ -160,10 +164,37 @@ def in_container():
     return any(v.startswith("container=") for v in environ.split("\0"))
 
 
+def installed(names):
+    if not names:
+        return []
+    if os.path.exists("/usr/bin/dpkg-query"):
+        cmd = ["dpkg-query", "-W", "-f", "${Package} ${Status}\\n"] + names
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = proc.communicate()[0].decode("utf-8", "replace")
+        return sorted(set(line.split()[0].split(":")[0] for line in out.splitlines()
+                          if line.endswith(" installed")))
+    found = []
+    for name in names:
+        proc = subprocess.Popen(["rpm", "-q", "--quiet", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.communicate()
+        if proc.returncode == 0:
+            found.append(name)
+    return found
+
+
+def apt_lists():
+    try:
+        return len([n for n in os.listdir("/var/lib/apt/lists") if "_Packages" in n])
+    except OSError:
+        return 0
+
+
 def main():
     data_root = sys.argv[1] if len(sys.argv) > 1 else "/var/lib/docker"
     table = mounts()
-    print(json.dumps({"storage": storage(data_root, table), "swap": swap(table), "container": in_container()}))
+    print(json.dumps({"storage": storage(data_root, table), "swap": swap(table), "container": in_container(),
+                      "selinux": os.path.exists("/sys/fs/selinux/enforce"),
+                      "packages": installed(sys.argv[2:]), "apt_lists": apt_lists()}))
 
 
 if __name__ == "__main__":

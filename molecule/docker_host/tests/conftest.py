@@ -1,0 +1,23 @@
+"""Controller-side fixture: run extra_checks.yml once per instance and hand out its results."""
+
+import json
+
+import pytest
+from helpers import ansible_playbook
+
+_RESULTS = {}
+
+
+@pytest.fixture(scope="module")
+def extra_checks(host, tmp_path_factory):
+    # testinfra's host fixture is module scoped: cache by instance so the playbook runs once.
+    name = host.backend.get_hostname()
+    if name not in _RESULTS:
+        out = tmp_path_factory.mktemp("extra_checks")
+        bad, check = out / "bad_input.json", out / "check.json"
+        run = ansible_playbook(host, "extra_checks.yml", "-e", "bad_input_results=%s" % bad,
+                               "-e", "check_results_file=%s" % check)
+        assert run.returncode == 0, run.stdout[-4000:]
+        _RESULTS[name] = {"stdout": run.stdout, "bad_input": json.loads(bad.read_text()),
+                          "check": json.loads(check.read_text())}
+    return _RESULTS[name]
