@@ -180,18 +180,35 @@ def test_connection_facts(host):
 # --- Refusals, readiness timeout, secrets in output ------------------------------------
 
 
+def ansible_playbook(*args, **extra_env):
+    inventory = os.environ.get("MOLECULE_INVENTORY_FILE") or os.path.join(
+        os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory")
+    env = dict(os.environ, MOLECULE_PROJECT_DIRECTORY=str(ROOT), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               **extra_env)
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    return subprocess.run([playbook, "-i", inventory] + list(args),
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_check_mode_with_diff_changes_nothing_and_shows_no_secret():
+    """--check --diff on the converged host: only the registry push, which community.docker's
+    docker_image always reports as a change in check mode, and no password in the diff."""
+    run = ansible_playbook("--check", "--diff", str(SCENARIO / "converge.yml"))
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    assert re.search(r"databases-docker\s+: ok=\d+\s+changed=1\s", output), output[-2000:]
+    changed = re.findall(r"TASK \[([^\]]+)\][^\n]*\n(?:[^\n]*\n)?changed:", output)
+    assert changed == ["labforge.virt.database_common : Build, tag and push the image"], changed
+    for secret in SECRETS:
+        assert secret not in output
+
+
 @pytest.fixture(scope="module")
 def refusals():
     """Run refusals.yml once (ansible-playbook -v) and return (results, combined output)."""
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE") or os.path.join(
-        os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory")
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         out_path = out.name
-    env = dict(os.environ, DATABASES_REFUSALS_OUT=out_path, MOLECULE_PROJECT_DIRECTORY=str(ROOT),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    run = subprocess.run([playbook, "-v", "-i", inventory, str(SCENARIO / "refusals.yml")],
-                         env=env, capture_output=True, text=True, timeout=600, check=False)
+    run = ansible_playbook("-v", str(SCENARIO / "refusals.yml"), DATABASES_REFUSALS_OUT=out_path)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     with open(out_path) as handle:
