@@ -20,6 +20,8 @@ def message(bad_input, case):
      ['storage-driver "devicemapper" is refused', "removed in Docker Engine 25", "loop devices", "overlay2"]),
     ("aufs", "Refuse removed storage drivers",
      ['storage-driver "aufs" is refused', "removed in Docker Engine 24", "O_DIRECT"]),
+    ("data_root_on_overlay", "Check overlay2 can work on the data-root filesystem",
+     ["overlay2 cannot use /opt/labforge-docker", "(overlay on /) is overlay", "put data-root on a volume"]),
     ("bad_type", "Check the types of the daemon.json keys the role knows",
      ['live-restore must be bool but is "yes"', "log-opts.max-file must be a string but is 5"]),
     ("bad_registry_port", "Check registry addresses are host:port with a port in 1-65535",
