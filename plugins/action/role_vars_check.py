@@ -51,7 +51,7 @@ class ActionModule(ActionBase):
 
         declared = declared_options(specs)
         unknown = unknown_variables(task_vars.keys(), prefix, declared, ignore)
-        result.update(changed=False, role=name, declared=sorted(declared), unknown=[u[0] for u in unknown])
+        result.update(changed=False, role=name, unknown=[u[0] for u in unknown])
         if unknown:
             result.update(failed=True, msg=describe(name, unknown, spec_path))
         return result

@@ -66,12 +66,6 @@ role:
   returned: always
   type: str
   sample: docker_host
-declared:
-  description: Variable names the role declares, across all its entry points.
-  returned: always
-  type: list
-  elements: str
-  sample: [docker_host_daemon_options, docker_host_users]
 unknown:
   description: Prefixed variable names the role does not declare.
   returned: always

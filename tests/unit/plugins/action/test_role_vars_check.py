@@ -50,7 +50,7 @@ def run(project, *extra):
 
 def test_declared_variable_passes(project):
     rc, task = run(project, "-e", "demo_port=8080")
-    assert rc == 0 and task["unknown"] == [] and task["declared"] == ["demo_port"]
+    assert rc == 0 and task["unknown"] == [] and task["role"] == "demo"
 
 
 def test_misspelt_variable_fails_with_suggestion(project):
