@@ -237,17 +237,17 @@ def test_push_on_a_pull_on_b_same_digest(address, auth):
     assert repo_digest(HOST_B, ref) == pushed
     # and the registry serves the manifest under that digest
     repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
-    status, hdrs, _ = api(HOST_B, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
+    status, hdrs, _body = api(HOST_B, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
     assert status == 200 and hdrs["docker-content-digest"] == pushed
 
 
 def test_deleted_tag_blobs_freed_by_gc(address, auth):
-    kept_ref, _ = push_new_image(address, "verify/gc-kept")
+    kept_ref, _kept_digest = push_new_image(address, "verify/gc-kept")
     gone_ref, gone_digest = push_new_image(address, "verify/gc-gone")
 
     def layers(ref):
         repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
-        status, _, body = api(HOST_A, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
+        status, _headers, body = api(HOST_A, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
         assert status == 200, body
         manifest = json.loads(body)
         return [layer["digest"] for layer in manifest["layers"]] + [manifest["config"]["digest"]]
@@ -256,7 +256,7 @@ def test_deleted_tag_blobs_freed_by_gc(address, auth):
     for digest in kept_blobs + gone_blobs:
         assert REG.file(blob_path(digest)).exists, digest
 
-    status, _, body = api(HOST_A, address, auth, "DELETE", "/v2/verify/gc-gone/manifests/%s" % gone_digest)
+    status, _headers, body = api(HOST_A, address, auth, "DELETE", "/v2/verify/gc-gone/manifests/%s" % gone_digest)
     assert status == 202, body
     # deleting frees nothing by itself
     for digest in gone_blobs:

@@ -66,7 +66,7 @@ def test_kernel_guest_booted(host):
     assert dom.findtext("./os/cmdline") == "console=ttyS0 panic=-1"
     log = host.file("/var/log/libvirt/qemu/tiny-serial.log")
     # Retried by the booted marker: TCG boots the kernel in about 2 s here.
-    for _ in range(30):
+    for _attempt in range(30):
         if "labforge-guest: initramfs up" in log.content_string:
             break
         host.run("sleep 1")

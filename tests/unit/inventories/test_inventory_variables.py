@@ -11,8 +11,9 @@ from ansible_collections.labforge.virt.plugins.module_utils._role_vars import de
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 ROLES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "roles", "*")) if os.path.isdir(p))
-VAR_FILES = sorted(glob.glob(os.path.join(ROOT, "inventories", "*", "group_vars", "**", "*.yml"), recursive=True)
-             + glob.glob(os.path.join(ROOT, "inventories", "*", "host_vars", "**", "*.yml"), recursive=True))
+VAR_FILES = sorted(
+    glob.glob(os.path.join(ROOT, "inventories", "*", "group_vars", "**", "*.yml"), recursive=True)
+    + glob.glob(os.path.join(ROOT, "inventories", "*", "host_vars", "**", "*.yml"), recursive=True))
 
 
 def role_declares(role):
