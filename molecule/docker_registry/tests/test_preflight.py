@@ -21,7 +21,7 @@ def run_role(extra_vars):
     proc = subprocess.run(
         [ANSIBLE_PLAYBOOK, "-i", "localhost,", "--check", PLAYBOOK, "-e", "ansible_python_interpreter=" + sys.executable,
          "-e", json.dumps(extra_vars)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=300,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=300, check=False,
     )
     return proc.returncode, proc.stdout
 
