@@ -27,7 +27,7 @@ def write_inventory(path, count):
 def run_once(count, forks, workdir):
     inventory = os.path.join(workdir, "hosts-%d.ini" % count)
     write_inventory(inventory, count)
-    env = dict(os.environ, ANSIBLE_CALLBACKS_ENABLED="", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.null")
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.null")
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
            "-f", str(forks), "-e", "preflight_guest_exec=false",
            os.path.join(ROOT, "playbooks", "preflight.yml")]
