@@ -8,13 +8,13 @@ out=bench/results; mkdir -p "$out"
 inventory=${LAB_INVENTORY:-inventories/lab}
 
 tools/lab/lab down >/dev/null
-ansible-playbook -i "$inventory" tools/lab/up.yml >/dev/null
+tools/lab/lab create >/dev/null
 
 run() {  # run NAME -> seconds, log in $out/site-NAME.log
   local start end
   start=$(date +%s%N)
   ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=10 \
-    ansible-playbook -i "$inventory" playbooks/site.yml >"$out/site-$1.log" 2>&1 \
+    tools/lab/lab site >"$out/site-$1.log" 2>&1 \
     || { tail -n 30 "$out/site-$1.log" >&2; echo "site.yml failed ($1)" >&2; exit 1; }
   end=$(date +%s%N)
   awk -v ns=$((end - start)) 'BEGIN { printf "%.1f", ns / 1e9 }'
