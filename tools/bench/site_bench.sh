@@ -5,7 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=bench/results; mkdir -p "$out"
-inventory=${LAB_INVENTORY:-inventories/lab}
 
 tools/lab/lab down >/dev/null
 tools/lab/lab create >/dev/null
