@@ -44,7 +44,9 @@ def materialize(scenario, tmp_path):
         shutil.copy(os.path.join(src, 'proc', pid, 'attr.current'), str(proc / pid / 'attr' / 'current'))
     for sub in ('run', 'etc'):
         (tmp_path / sub).mkdir()
-        for name in os.listdir(os.path.join(src, sub)):
+        # git keeps no empty directories: a fixture without persistent XML has no etc/
+        sub_dir = os.path.join(src, sub)
+        for name in (os.listdir(sub_dir) if os.path.isdir(sub_dir) else []):
             with open(os.path.join(src, sub, name)) as f:
                 (tmp_path / sub / name).write_text(rewrite(f.read()))
     with open(os.path.join(src, 'file-labels.json')) as f:
