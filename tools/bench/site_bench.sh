@@ -30,6 +30,6 @@ changed=$(grep -E '^[a-z0-9-]+ +: ok=' "$out/site-second.log" | sed -E 's/.*chan
   echo "Slowest tasks of the converge (profile_tasks):"
   echo
   echo '```'
-  sed -n '/^TASKS RECAP/,$p' "$out/site-converge.log" | grep -E -- '-{3,} [0-9.]+s$' | head -n 10
+  sed -n '/^TASKS RECAP/,$p' "$out/site-converge.log" | grep -E -- ' -+ [0-9.]+s$' | head -n 10
   echo '```'
 } | tee "$out/site.md"
