@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.labforge.virt.plugins.module_utils import _kvm
 
-from conftest import FIXTURES
+from conftest import FIXTURES, kvm_works
 
 VH = os.path.join(FIXTURES, 'virt_host')
 
@@ -17,17 +17,6 @@ VH = os.path.join(FIXTURES, 'virt_host')
 def read(*parts):
     with open(os.path.join(VH, *parts)) as handle:
         return handle.read()
-
-
-def kvm_works():
-    try:
-        fd = os.open('/dev/kvm', os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        return fcntl.ioctl(fd, _kvm.KVM_GET_API_VERSION, 0) == 12
-    finally:
-        os.close(fd)
 
 
 live = pytest.mark.skipif(not kvm_works(), reason='no usable /dev/kvm on this machine')

@@ -1,7 +1,6 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """virt_host_info end to end through AnsibleModule: live on this machine, and on snapshot roots."""
 
-import fcntl
 import json
 import os
 
@@ -11,20 +10,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.labforge.virt.plugins.modules import virt_host_info
 
-from conftest import FIXTURES
+from conftest import FIXTURES, kvm_works
 
 VH = os.path.join(FIXTURES, 'virt_host')
-
-
-def kvm_works():
-    try:
-        fd = os.open('/dev/kvm', os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        return fcntl.ioctl(fd, 0xAE00, 0) == 12
-    finally:
-        os.close(fd)
 
 
 live = pytest.mark.skipif(not kvm_works(), reason='no usable /dev/kvm on this machine')
