@@ -10,6 +10,8 @@ Prints one JSON object:
            "WARNING: No swap limit support" is about);
   container: whether this host is itself a container (no bootloader to fix);
   selinux:   whether SELinux is enabled (/sys/fs/selinux/enforce exists);
+  selinux_container_policy: whether the loaded policy defines container_t, the type dockerd labels
+             containers with (Fedora/RHEL: container-selinux; Debian's refpolicy has none);
   packages:  which of PACKAGE... are installed (dpkg or rpm), so the role calls the package
              manager only when something is missing;
   apt_lists: how many apt package lists exist (images often ship without any).
@@ -182,6 +184,21 @@ def installed(names):
     return found
 
 
+def selinux_knows(context):
+    """Ask the kernel whether the loaded policy accepts a context (libselinux security_check_context)."""
+    try:
+        fd = os.open("/sys/fs/selinux/context", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        os.write(fd, context.encode("ascii") + b"\0")
+        return True
+    except OSError:  # EINVAL: a type, role or user the policy does not define
+        return False
+    finally:
+        os.close(fd)
+
+
 def apt_lists():
     try:
         return len([n for n in os.listdir("/var/lib/apt/lists") if "_Packages" in n])
@@ -194,6 +211,7 @@ def main():
     table = mounts()
     print(json.dumps({"storage": storage(data_root, table), "swap": swap(table), "container": in_container(),
                       "selinux": os.path.exists("/sys/fs/selinux/enforce"),
+                      "selinux_container_policy": selinux_knows("system_u:system_r:container_t:s0"),
                       "packages": installed(sys.argv[2:]), "apt_lists": apt_lists()}))
 
 

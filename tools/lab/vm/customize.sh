@@ -14,11 +14,12 @@ printf '/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1\n' >/etc/fstab
 : >/etc/machine-id
 rm -f /var/lib/dbus/machine-id
 
-# qemu user networking (slirp): the guest is 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3.
+# qemu user networking (slirp) on the first NIC, which create.yml gives the MAC 52:54:00:12:34:56:
+# every VM is 10.0.2.15 there, gateway 10.0.2.2, DNS 10.0.2.3 (ssh comes in through a host port).
 mkdir -p /etc/systemd/network
 cat >/etc/systemd/network/10-slirp.network <<'NET'
 [Match]
-Name=en* eth*
+MACAddress=52:54:00:12:34:56
 
 [Network]
 Address=10.0.2.15/24
@@ -29,35 +30,47 @@ printf 'nameserver 10.0.2.3\n' >/etc/resolv.conf
 systemctl enable systemd-networkd.service >/dev/null 2>&1
 systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1
 
-# The ssh key of the run comes on the kernel command line (labforge.ssh_key=<base64>),
-# so one cached image serves every run without carrying a key.
+# One cached image serves every run and every VM: what differs comes on the kernel command line.
+#   labforge.ssh_key=<base64>             root's authorized key for this run
+#   labforge.lan=<addr/prefix>@<mac>      address of the NIC with that MAC (the VMs' shared LAN)
+#   systemd.hostname=<name>               (systemd's own) the VM's host name
 mkdir -p /root/.ssh && chmod 0700 /root/.ssh
-cat >/usr/local/sbin/labforge-ssh-key <<'KEY'
+cat >/usr/local/sbin/labforge-cmdline <<'KEY'
 #!/bin/sh
 set -eu
+# In /etc, not /run: the file inherits the directory's SELinux label, which networkd may read.
+lan_file=/etc/systemd/network/20-labforge-lan.network
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     labforge.ssh_key=*) printf '%s\n' "${arg#labforge.ssh_key=}" | base64 -d >/root/.ssh/authorized_keys
                         chmod 0600 /root/.ssh/authorized_keys ;;
+    labforge.lan=*)     lan=${arg#labforge.lan=}
+                        printf '[Match]\nMACAddress=%s\n\n[Network]\nAddress=%s\n' "${lan#*@}" "${lan%@*}" >"$lan_file" ;;
   esac
 done
+[ -n "${lan:-}" ] || rm -f "$lan_file"
 KEY
-chmod 0755 /usr/local/sbin/labforge-ssh-key
-cat >/etc/systemd/system/labforge-ssh-key.service <<'UNIT'
+chmod 0755 /usr/local/sbin/labforge-cmdline
+cat >/etc/systemd/system/labforge-cmdline.service <<'UNIT'
 [Unit]
-Description=Install the root ssh key given on the kernel command line
-Before=ssh.service
-ConditionKernelCommandLine=labforge.ssh_key
+Description=Apply the labforge settings given on the kernel command line (ssh key, LAN address)
+DefaultDependencies=no
+After=local-fs.target
+Before=systemd-networkd.service ssh.service
 
 [Service]
 Type=oneshot
-ExecStart=/usr/local/sbin/labforge-ssh-key
+ExecStart=/usr/local/sbin/labforge-cmdline
 
 [Install]
 WantedBy=multi-user.target
 UNIT
-systemctl enable labforge-ssh-key.service >/dev/null 2>&1
+systemctl enable labforge-cmdline.service >/dev/null 2>&1
 printf 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n' >/etc/ssh/sshd_config.d/labforge.conf
+
+# The Docker engine and the NFS server are installed but not started at boot: a VM is a fresh host
+# until docker_host / nfs_server enable them, and the sVirt scenario does not pay for them under emulation.
+systemctl disable docker.service docker.socket containerd.service nfs-server.service >/dev/null 2>&1
 
 # SELinux: enforcing with Debian's default (refpolicy) policy; the tree is labelled offline.
 printf 'SELINUX=enforcing\nSELINUXTYPE=default\n' >/etc/selinux/config

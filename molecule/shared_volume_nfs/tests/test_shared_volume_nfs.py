@@ -1,0 +1,186 @@
+"""shared_volume, backend nfs: a real nfsd in one VM, a Docker host mounting it in another.
+
+Every check reads real state: the server's export table and nfsd versions, the client's mount
+table, and files written through the NFS mount by consumer containers that reach it only through
+the infrastructure container (volumes_from), as in the field notes.
+"""
+import json
+import os
+import uuid
+
+import pytest
+import testinfra
+
+SERVER_NAME = "shared_volume_nfs-server"
+CLIENT_NAME = "shared_volume_nfs-docker"
+SERVER_ADDR = "192.168.77.10"
+LIVE_EXPORT, LIVE_PATH, LIVE_CONTAINER = "/srv/nfs/database_live", "/opt/database/live", "nfs_client_opt_database_live"
+REF_EXPORT, REF_PATH, REF_CONTAINER = "/srv/nfs/reference", "/opt/reference", "nfs_client_opt_reference"
+VOL_NAME, VOL_PATH, VOL_CONTAINER = "reference_vol", "/srv/reference", "nfs_client_srv_reference"
+IMAGE = "labforge/tiny:bookworm"
+APP_UID = 1000
+NOBODY_UID = 65534
+
+
+def _host(name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+@pytest.fixture(scope="module")
+def server():
+    return _host(SERVER_NAME)
+
+
+@pytest.fixture(scope="module")
+def client():
+    return _host(CLIENT_NAME)
+
+
+def _quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def _consumer(client, script, volumes_from, user=None):
+    """Run `sh -c script` in a throwaway container that sees the volume only through volumes_from."""
+    return client.run("docker run --rm --network none %s--volumes-from %s %s sh -c %s"
+                      % ("--user %d " % user if user is not None else "", volumes_from, IMAGE, _quote(script)))
+
+
+def _mount(client, path):
+    out = client.check_output("findmnt -J -n -o SOURCE,FSTYPE,OPTIONS --mountpoint %s" % path)
+    return json.loads(out)["filesystems"][0]
+
+
+def test_server_exports_only_to_the_named_clients(server):
+    exports = server.check_output("exportfs -v")
+    flat = " ".join(exports.split())
+    assert "%s 192.168.77.11(" % LIVE_EXPORT in flat
+    assert "%s 192.168.77.0/24(" % REF_EXPORT in flat
+    live = flat.split("%s 192.168.77.11(" % LIVE_EXPORT)[1].split(")")[0].split(",")
+    ref = flat.split("%s 192.168.77.0/24(" % REF_EXPORT)[1].split(")")[0].split(",")
+    assert "rw" in live and "root_squash" in live and "sync" in live
+    assert "ro" in ref and "root_squash" in ref
+    assert "*" not in exports
+
+
+def test_server_is_nfsv4_only(server):
+    assert server.service("nfs-server").is_running
+    versions = server.file("/proc/fs/nfsd/versions").content_string.split()
+    assert "-3" in versions and "+4.2" in versions
+    assert server.check_output("systemctl is-enabled rpcbind.socket || true") == "masked"
+
+
+def test_selinux_enforcing_with_the_nfs_booleans(server, client):
+    # Both VMs enforce Debian's refpolicy, which ships these booleans off: the roles turned them on.
+    for host, booleans in ((server, ("nfs_export_all_ro", "nfs_export_all_rw")), (client, ("virt_use_nfs",))):
+        assert host.check_output("getenforce") == "Enforcing"
+        for name in booleans:
+            assert host.check_output("getsebool %s" % name) == "%s --> on" % name
+
+
+def test_docker_runs_without_selinux_labels_on_a_policy_without_container_types(client):
+    # Debian's refpolicy has no container_t: docker_host leaves selinux-enabled off (with a warning)
+    # instead of a daemon.json that makes every `docker run` fail.
+    daemon = json.loads(client.file("/etc/docker/daemon.json").content_string)
+    assert "selinux-enabled" not in daemon
+    assert "selinux" not in client.check_output("docker info --format '{{json .SecurityOptions}}'")
+
+
+def test_live_export_is_owned_by_the_app_uid(server):
+    assert server.file(LIVE_EXPORT).uid == APP_UID
+    assert server.file(LIVE_EXPORT).mode == 0o775
+
+
+def test_client_mounts_nfs4_with_bounded_timeouts(client):
+    live = _mount(client, LIVE_PATH)
+    assert live["source"] == "%s:%s" % (SERVER_ADDR, LIVE_EXPORT)
+    assert live["fstype"] == "nfs4"
+    options = live["options"].split(",")
+    assert "rw" in options and "soft" in options and "timeo=100" in options and "vers=4.2" in options
+    ref = _mount(client, REF_PATH)
+    assert ref["fstype"] == "nfs4" and "ro" in ref["options"].split(",")
+    fstab = client.file("/etc/fstab").content_string
+    assert "%s:%s %s nfs " % (SERVER_ADDR, LIVE_EXPORT, LIVE_PATH) in fstab
+    assert "nofail" in fstab
+
+
+def test_infrastructure_containers_are_created_not_running(client):
+    for name, path, rw in ((LIVE_CONTAINER, LIVE_PATH, True), (REF_CONTAINER, REF_PATH, False)):
+        info = json.loads(client.check_output("docker inspect %s" % name))[0]
+        assert not info["State"]["Running"]
+        assert info["Config"]["Labels"]["org.labforge.shared_volume.backend"] == "nfs"
+        mounts = {m["Destination"]: m for m in info["Mounts"]}
+        assert mounts[path]["Source"] == path and mounts[path]["RW"] is rw
+
+
+def test_docker_volume_mode_mounts_the_export_in_consumers(server, client):
+    # docker_volume mode: no host mount; Docker mounts the export when a consumer starts.
+    volume = json.loads(client.check_output("docker volume inspect %s" % VOL_NAME))[0]
+    assert volume["Driver"] == "local"
+    assert volume["Options"]["type"] == "nfs" and volume["Options"]["device"] == ":" + REF_EXPORT
+    assert "addr=%s" % SERVER_ADDR in volume["Options"]["o"].split(",")
+    assert client.run("findmnt --mountpoint %s" % VOL_PATH).rc != 0
+    token = uuid.uuid4().hex
+    server.check_output("echo %s > %s/vol-%s.txt" % (token, REF_EXPORT, token[:8]))
+    read = _consumer(client, "grep -w nfs4 /proc/mounts | grep -c ' %s ' && cat %s/vol-%s.txt" % (VOL_PATH, VOL_PATH, token[:8]),
+                     VOL_CONTAINER)
+    assert read.rc == 0, read.stderr
+    assert read.stdout.split() == ["1", token]
+    wrote = _consumer(client, "echo x > %s/x" % VOL_PATH, VOL_CONTAINER)
+    assert wrote.rc != 0 and "Read-only file system" in wrote.stderr
+
+
+def test_file_written_on_the_server_is_read_in_a_consumer(server, client):
+    token = uuid.uuid4().hex
+    name = "from-server-%s.txt" % token[:8]
+    server.check_output("echo %s > %s/%s && chown %d:%d %s/%s" % (token, LIVE_EXPORT, name, APP_UID, APP_UID, LIVE_EXPORT, name))
+    read = _consumer(client, "cat %s/%s" % (LIVE_PATH, name), LIVE_CONTAINER + ":ro", user=APP_UID)
+    assert read.rc == 0, read.stderr
+    assert read.stdout.strip() == token
+
+
+def test_consumer_write_lands_on_the_server(server, client):
+    token = uuid.uuid4().hex
+    name = "from-client-%s.txt" % token[:8]
+    wrote = _consumer(client, "echo %s > %s/%s" % (token, LIVE_PATH, name), LIVE_CONTAINER, user=APP_UID)
+    assert wrote.rc == 0, wrote.stderr
+    on_server = server.file("%s/%s" % (LIVE_EXPORT, name))
+    assert on_server.content_string.strip() == token
+    assert on_server.uid == APP_UID
+
+
+def test_root_in_a_container_is_squashed(client):
+    # root_squash maps uid 0 to nobody, who may not write the app's 0775 directory.
+    wrote = _consumer(client, "echo x > %s/as-root" % LIVE_PATH, LIVE_CONTAINER, user=0)
+    assert wrote.rc != 0
+    assert "Permission denied" in wrote.stderr
+
+
+def test_read_only_volume_refuses_a_write(client):
+    wrote = _consumer(client, "echo x > %s/x" % REF_PATH, REF_CONTAINER)
+    assert wrote.rc != 0
+    assert "Read-only file system" in wrote.stderr
+
+
+def test_read_only_export_refuses_a_read_write_mount(server, client):
+    # The server enforces `ro` itself: even a client mounting it read-write cannot write.
+    server.check_output("echo ref > %s/r.txt" % REF_EXPORT)
+    mnt = "/mnt/ro-probe-%s" % uuid.uuid4().hex[:8]
+    client.check_output("mkdir -p %s && mount -t nfs4 -o rw,soft,timeo=50 %s:%s %s" % (mnt, SERVER_ADDR, REF_EXPORT, mnt))
+    try:
+        assert client.file(mnt + "/r.txt").content_string.strip() == "ref"
+        wrote = client.run("touch %s/x" % mnt)
+        assert wrote.rc != 0
+        assert "Read-only file system" in wrote.stderr
+    finally:
+        client.run("umount %s && rmdir %s" % (mnt, mnt))
+
+
+def test_unlisted_host_is_refused(server):
+    # The server itself (192.168.77.10) is not a client of the live export. NFSv4 hides an export
+    # from a client it is not exported to: the server answers "No such file or directory".
+    mnt = "/mnt/denied-%s" % uuid.uuid4().hex[:8]
+    tried = server.run("mkdir -p %s && mount -t nfs4 -o soft,timeo=50,retry=0 %s:%s %s" % (mnt, SERVER_ADDR, LIVE_EXPORT, mnt))
+    server.run("umount %s; rmdir %s" % (mnt, mnt))
+    assert tried.rc != 0
+    assert "reason given by server: no such file or directory" in tried.stderr.lower(), tried.stderr
