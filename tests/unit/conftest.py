@@ -2,10 +2,12 @@
 
 The collection is developed in a plain checkout; Python only finds it under its
 FQCN when a directory named ansible_collections/labforge/virt points at it.
+Also the one place that runs ansible CLIs for the tests: run_ansible().
 """
 
 import fcntl
 import os
+import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -22,6 +24,38 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+BIN = os.path.dirname(sys.executable)  # the venv's ansible, ansible-playbook
+
+
+def ansible_env(cwd, callback):
+    """The environment of every ansible CLI these tests run, built here only."""
+    env = dict(os.environ)
+    # Not the checkout's ansible.cfg, even when the caller exports it (make does): its profile_tasks
+    # callback writes timings into the output the tests parse. Run in a temporary cwd, without one.
+    env.pop("ANSIBLE_CONFIG", None)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_STDOUT_CALLBACK": callback,
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",  # ad-hoc `ansible` ignores the stdout callback otherwise
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",  # ansible.builtin.default prints results as JSON, not YAML
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_FORKS": "8",  # role tests run one local host per case in a single play
+        "ANSIBLE_LOCAL_TEMP": os.path.join(str(cwd), ".ansible-tmp"),
+        "PATH": BIN + os.pathsep + env.get("PATH", ""),
+    })
+    return env
+
+
+def run_ansible(args, cwd, program="ansible-playbook", callback="ansible.builtin.json", timeout=300):
+    """Run this venv's ansible-playbook (or `ansible`, ...) with args in cwd.
+
+    Returns the CompletedProcess (text stdout/stderr); the caller checks returncode.
+    """
+    cmd = [os.path.join(BIN, program)] + [str(arg) for arg in args]
+    return subprocess.run(cmd, cwd=str(cwd), env=ansible_env(cwd, callback), capture_output=True, text=True,
+                          timeout=timeout, check=False)
 
 
 def kvm_works():

@@ -1,12 +1,9 @@
-"""Run ansible-playbook from the venv against local hosts for the role tests."""
+"""Run a playbook against local inventory hosts for the role tests, and read its output."""
 
-import os
-import subprocess
-import sys
+import json
+import re
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-BIN = os.path.dirname(sys.executable)
+from conftest import run_ansible  # pylint: disable=import-error
 
 
 def run_playbook(tmp_path, playbook, inventory, extra_args=()):
@@ -15,28 +12,13 @@ def run_playbook(tmp_path, playbook, inventory, extra_args=()):
     inv = tmp_path / "inventory.yml"
     pb.write_text(playbook)
     inv.write_text(inventory)
-    env = dict(os.environ)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
-        "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
-        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
-        "ANSIBLE_FORKS": "8",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "PATH": BIN + os.pathsep + env.get("PATH", ""),
-    })
-    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", str(inv), str(pb)] + list(extra_args)
-    return subprocess.run(cmd, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    # The default callback, whose fatal/recap lines fatal_messages() and recap() read.
+    return run_ansible(["-i", inv, pb] + list(extra_args), tmp_path, callback="ansible.builtin.default")
 
 
 def fatal_messages(output):
     """Map host -> failure messages (joined) from the default callback's one-line JSON results:
     `fatal: [host]: FAILED! => {...}` and, for loops, `failed: [host] (item=...) => {...}`."""
-    import json
-    import re
     found = {}
     for m in re.finditer(r"^(?:fatal|failed): \[([^\]]+)\](?:: FAILED!| \(item=.*?\)) => (\{.*\})$", output, re.M):
         try:
@@ -49,7 +31,6 @@ def fatal_messages(output):
 
 def recap(output):
     """Map host -> {ok, changed, failed, ...} from the PLAY RECAP."""
-    import re
     result = {}
     for m in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", output, re.M):
         result[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}

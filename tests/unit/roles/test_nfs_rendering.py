@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from conftest import ROOT
 from role_playbook import run_playbook  # pylint: disable=import-error
 
 EXPORTS = [
@@ -52,7 +53,6 @@ PLAY = """
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    from role_playbook import ROOT  # pylint: disable=import-error
     tmp = tmp_path_factory.mktemp("nfs")
     inventory = json.dumps({"all": {"hosts": {"dock-a": {
         "ansible_connection": "local",

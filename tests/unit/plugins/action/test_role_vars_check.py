@@ -1,14 +1,11 @@
 """The role_vars_check action, run for real by ansible-playbook inside a throwaway role."""
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from conftest import COLLECTIONS
+from conftest import run_ansible
 
 ROLE_SPEC = """\
 argument_specs:
@@ -38,12 +35,7 @@ def project(tmp_path):
 
 
 def run(project, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-               ANSIBLE_NOCOLOR="1")
-    env.pop("ANSIBLE_CONFIG", None)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-           "play.yml"] + list(extra)
-    proc = subprocess.run(cmd, cwd=str(project), env=env, capture_output=True, text=True, timeout=120, check=False)
+    proc = run_ansible(["-i", "localhost,", "-c", "local", "play.yml"] + list(extra), project, timeout=120)
     task = json.loads(proc.stdout)["plays"][0]["tasks"][-1]["hosts"]["localhost"]
     return proc.returncode, task
 

@@ -23,7 +23,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import PROBE_PREFIX, find_mount, read_mountinfo
 from ansible_collections.labforge.virt.plugins.modules import direct_io_info
 
-from conftest import COLLECTIONS
+from conftest import BIN, run_ansible
 
 linux_only = pytest.mark.skipif(not hasattr(os, 'O_DIRECT'), reason='O_DIRECT is Linux-only')
 
@@ -215,18 +215,14 @@ def _check_against_kernel(directory, fstype, capsys):
 @linux_only
 def test_integration_through_ansible(tmp_path):
     """The module as users run it: ansible ad-hoc, resolved by FQCN from this checkout."""
-    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
-    if not os.path.exists(ansible):
-        pytest.skip('ansible CLI not installed next to %s' % sys.executable)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK='json',
-               ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_NOCOLOR='1')
-    env.pop('ANSIBLE_CONFIG', None)  # the checkout's ansible.cfg adds profile_tasks output to stdout
-    proc = subprocess.run(
-        [ansible, 'localhost', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable,
+    if not os.path.exists(os.path.join(BIN, 'ansible')):
+        pytest.skip('ansible CLI not installed in %s' % BIN)
+    proc = run_ansible(
+        ['localhost', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable,
          '-m', 'labforge.virt.direct_io_info', '-a', 'path=%s require=false' % tmp_path],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(tmp_path), timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr.decode()
-    data = json.loads(proc.stdout.decode())
+        tmp_path, program='ansible', timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
     res = data['plays'][0]['tasks'][0]['hosts']['localhost']
     assert res['supported'] is raw_o_direct(str(tmp_path))[0]
     assert res['filesystem']['type'] == find_mount(str(tmp_path), read_mountinfo())['fstype']
