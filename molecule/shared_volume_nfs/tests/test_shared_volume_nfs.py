@@ -6,6 +6,8 @@ the infrastructure container (volumes_from), as in the field notes.
 """
 import json
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -84,6 +86,19 @@ def test_docker_runs_without_selinux_labels_on_a_policy_without_container_types(
     daemon = json.loads(client.file("/etc/docker/daemon.json").content_string)
     assert "selinux-enabled" not in daemon
     assert "selinux" not in client.check_output("docker info --format '{{json .SecurityOptions}}'")
+
+
+def test_selinux_labelling_asked_for_on_such_a_policy_is_refused_before_any_change(client):
+    before = client.file("/etc/docker/daemon.json").sha256sum
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         "--limit", CLIENT_NAME, "labforge.virt.docker_hosts", "-e", "docker_host_selinux=enabled"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False)
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "Check SELinux labelling of containers is possible when asked for" in run.stdout
+    assert 'docker_host_selinux is "enabled"' in run.stdout and "does not define container_t" in run.stdout
+    assert "changed=0" in run.stdout.split("PLAY RECAP")[-1]
+    assert client.file("/etc/docker/daemon.json").sha256sum == before
 
 
 def test_live_export_is_owned_by_the_app_uid(server):
