@@ -6,6 +6,7 @@ the infrastructure container (volumes_from), as in the field notes.
 """
 import json
 import os
+import shlex
 import subprocess
 import sys
 import uuid
@@ -38,14 +39,10 @@ def client():
     return _host(CLIENT_NAME)
 
 
-def _quote(s):
-    return "'" + s.replace("'", "'\\''") + "'"
-
-
 def _consumer(client, script, volumes_from, user=None):
     """Run `sh -c script` in a throwaway container that sees the volume only through volumes_from."""
     return client.run("docker run --rm --network none %s--volumes-from %s %s sh -c %s"
-                      % ("--user %d " % user if user is not None else "", volumes_from, IMAGE, _quote(script)))
+                      % ("--user %d " % user if user is not None else "", volumes_from, IMAGE, shlex.quote(script)))
 
 
 def _mount(client, path):

@@ -6,6 +6,7 @@ in a consumer container on the other.
 """
 
 import json
+import shlex
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -65,11 +66,7 @@ def test_peer_is_connected(host):
 
 def _consumer(host, args, volumes_from=CONTAINER):
     return host.run("docker run --rm --network none --volumes-from %s %s sh -c %s"
-                    % (volumes_from, IMAGE, _quote(args)))
-
-
-def _quote(s):
-    return "'" + s.replace("'", "'\\''") + "'"
+                    % (volumes_from, IMAGE, shlex.quote(args)))
 
 
 @pytest.mark.parametrize("src,dst", [(HOSTS[0], HOSTS[1]), (HOSTS[1], HOSTS[0])], ids=["a-to-b", "b-to-a"])
