@@ -11,7 +11,7 @@ COLL_ROOT   := $(CURDIR)/.build/collections
 COLL_LINK   := $(COLL_ROOT)/ansible_collections/labforge/virt
 SUMMARY     := $(CURDIR)/.build/test-summary.txt
 # Scenarios run in this order; any other scenario directory runs after them.
-SCENARIO_ORDER := default docker_host docker_registry shared_volume_syncthing databases kvm_host kernel shared_volume_nfs
+SCENARIO_ORDER := docker_host docker_registry shared_volume_syncthing databases kvm_host lab kernel shared_volume_nfs
 SCENARIOS   ?= $(filter $(notdir $(wildcard molecule/*)),$(SCENARIO_ORDER)) \
                $(filter-out $(SCENARIO_ORDER),$(notdir $(wildcard molecule/*)))
 

@@ -14,7 +14,6 @@ Prints one JSON object:
              containers with (Fedora/RHEL: container-selinux; Debian's refpolicy has none);
   packages:  which of PACKAGE... are installed (dpkg or rpm), so the role calls the package
              manager only when something is missing;
-  apt_lists: how many apt package lists exist (images often ship without any).
 A temporary directory is created on the backing filesystem to test d_type and removed again:
 that is the check dockerd itself makes.
 """
@@ -199,20 +198,13 @@ def selinux_knows(context):
         os.close(fd)
 
 
-def apt_lists():
-    try:
-        return len([n for n in os.listdir("/var/lib/apt/lists") if "_Packages" in n])
-    except OSError:
-        return 0
-
-
 def main():
     data_root = sys.argv[1] if len(sys.argv) > 1 else "/var/lib/docker"
     table = mounts()
     print(json.dumps({"storage": storage(data_root, table), "swap": swap(table), "container": in_container(),
                       "selinux": os.path.exists("/sys/fs/selinux/enforce"),
                       "selinux_container_policy": selinux_knows("system_u:system_r:container_t:s0"),
-                      "packages": installed(sys.argv[2:]), "apt_lists": apt_lists()}))
+                      "packages": installed(sys.argv[2:])}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""The lab estate after site.yml (twice) and verify.yml: every role left its mark, the proofs hold.
+
+These run on the hosts themselves; the report file is read from the controller, and what it
+claims is checked against the hosts where it can be.
+"""
+
+import json
+import os
+import shlex
+import time
+import uuid
+
+import pytest
+
+from conftest import DOCKER1, DOCKER2, EPHEMERAL, KVM, REGISTRY, get_host
+
+SYNC_PATH = "/srv/lab/data"
+SYNC_CONTAINER = "syncthing_lab_data"
+SYNC_IMAGE = "labforge/syncthing:bookworm"
+
+
+def test_report_has_every_host_reported(report):
+    assert sorted(report) == sorted([KVM, DOCKER1, DOCKER2, REGISTRY])
+    assert {row["status"] for row in report.values()} == {"reported"}
+    with open(os.path.join(EPHEMERAL, "labforge-report.md")) as f:
+        markdown = f.read()
+    for host in report:
+        assert "| %s |" % host in markdown
+
+
+def test_report_kvm_host_verdict_and_guest(report):
+    row = report[KVM]
+    assert row["groups"] == ["kvm_hosts"]
+    assert row["kvm"]["why"]
+    assert [g["domain"] for g in row["guests"]] == ["lab-vm1"]
+    state = get_host(KVM).check_output("virsh -c qemu:///system domstate lab-vm1")
+    assert state == "running"
+
+
+@pytest.mark.parametrize("name", [DOCKER1, DOCKER2, REGISTRY])
+def test_report_docker_engine_matches_the_host(report, name):
+    info = json.loads(get_host(name).check_output("docker info --format '{{json .}}'"))
+    assert report[name]["docker"] == {
+        "version": info["ServerVersion"], "storage_driver": info["Driver"], "live_restore": info["LiveRestoreEnabled"]}
+
+
+def test_report_registry_push_pull_same_digest(report):
+    smoke = report[REGISTRY]["registry"]["smoke"]
+    assert smoke.startswith("pushed on %s, pulled on %s, same digest sha256:" % (DOCKER1, DOCKER2))
+
+
+def test_report_shared_volume_proof(report):
+    for name in (DOCKER1, DOCKER2):
+        volume = report[name]["shared_volume"]
+        assert volume["backend"] == "syncthing" and volume["containers"] == [SYNC_CONTAINER]
+        assert volume["proof"] == "written on %s, read on %s" % (DOCKER1, DOCKER2)
+
+
+@pytest.mark.parametrize("name,container,kind", [(DOCKER1, "db2", "db2"), (DOCKER2, "oracle-xe", "oracle")])
+def test_report_databases_run_on_the_stand_in(report, name, container, kind):
+    (db,) = report[name]["databases"]
+    assert db["name"] == container and db["state"] == "running"
+    assert db["stand_in"] is True and db["image"] == "labforge/db-double:bookworm"
+    info = json.loads(get_host(name).check_output("docker inspect %s" % container))[0]
+    assert info["State"]["Running"] and not info["HostConfig"]["Privileged"]
+    assert info["Config"]["Labels"]["org.labforge.test-double"] == "true"
+
+
+@pytest.mark.parametrize("name", [DOCKER1, DOCKER2])
+def test_docker_hosts_trust_the_registry_ca_and_are_logged_in(name):
+    host = get_host(name)
+    ca = host.file("/etc/docker/certs.d/%s:5000/ca.crt" % REGISTRY)
+    assert ca.exists and ca.mode == 0o644
+    assert "-----BEGIN CERTIFICATE-----" in ca.content_string
+    auths = json.loads(host.file("/root/.docker/config.json").content_string)["auths"]
+    assert "%s:5000" % REGISTRY in auths
+
+
+def test_registry_serves_an_image_pushed_on_one_host_to_the_other():
+    pusher, puller = get_host(DOCKER1), get_host(DOCKER2)
+    ref = "%s:5000/labforge/lab-test:%s" % (REGISTRY, uuid.uuid4().hex[:8])
+    pusher.check_output("docker tag %s %s && docker push %s", SYNC_IMAGE, ref, ref)
+    try:
+        pushed = pusher.check_output("docker image inspect --format '{{index .RepoDigests 0}}' %s", ref)
+        puller.check_output("docker pull %s", ref)
+        assert puller.check_output("docker image inspect --format '{{index .RepoDigests 0}}' %s", ref) == pushed
+    finally:
+        pusher.run("docker rmi %s", ref)
+        puller.run("docker rmi %s", ref)
+
+
+def _consumer(host, script, volumes_from=SYNC_CONTAINER):
+    return host.run("docker run --rm --network none --volumes-from %s %s sh -c %s"
+                    % (volumes_from, SYNC_IMAGE, shlex.quote(script)))
+
+
+def test_shared_volume_carries_a_file_between_hosts():
+    token = uuid.uuid4().hex
+    name = "%s/lab-test-%s" % (SYNC_PATH, token[:8])
+    wrote = _consumer(get_host(DOCKER2), "echo %s > %s" % (token, name))
+    assert wrote.rc == 0, wrote.stderr
+    reader = get_host(DOCKER1)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        read = _consumer(reader, "cat %s" % name, volumes_from=SYNC_CONTAINER + ":ro")
+        if read.rc == 0:
+            break
+        time.sleep(2)
+    assert read.rc == 0 and read.stdout.strip() == token
+    _consumer(get_host(DOCKER2), "rm -f %s" % name)
+
+
+@pytest.mark.parametrize("name", [KVM, DOCKER1, DOCKER2, REGISTRY])
+def test_local_fact_names_the_groups(name):
+    fact = json.loads(get_host(name).file("/etc/ansible/facts.d/labforge_virt.fact").content_string)
+    assert fact["inventory_hostname"] == name and fact["groups"]
+
+
+@pytest.mark.parametrize("name", [KVM, DOCKER1, DOCKER2, REGISTRY])
+def test_package_lists_were_refreshed_and_stamped(name):
+    host = get_host(name)
+    assert host.file("/var/lib/apt/periodic/update-success-stamp").exists
+    lists = host.check_output("find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -size +0")
+    assert lists.strip()

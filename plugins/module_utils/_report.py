@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) labforge.virt developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The estate report: one row per host from the raw results of read-only modules, and its table.
+
+playbooks/report.yml collects per host what virt_host_info, svirt_label_info and
+community.docker.docker_host_info (verbose containers) return, plus the proofs of
+playbooks/verify.yml, and hands them here; nothing in this file touches a host.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+TEST_DOUBLE_LABEL = 'org.labforge.test-double'
+SHARED_VOLUME_PREFIXES = ('syncthing', 'resilio', 'nfs_client')
+UNREACHED = 'failed or unreachable in this run: not reported'
+
+
+def _names(container):
+    return [n.lstrip('/') for n in container.get('Names') or []]
+
+
+def _kvm(virt):
+    if not virt:
+        return None
+    return {'verdict': bool(virt.get('kvm_usable')), 'why': (virt.get('verdict') or {}).get('summary', '')}
+
+
+def _guests(svirt):
+    if svirt is None:
+        return None
+    return [{'domain': g.get('domain'), 'label': g.get('label'), 'confined': g.get('confined')}
+            for g in svirt.get('guests') or []]
+
+
+def _docker(info):
+    if not info:
+        return None
+    host = info.get('host_info') or {}
+    return {'version': host.get('ServerVersion'), 'storage_driver': host.get('Driver'),
+            'live_restore': host.get('LiveRestoreEnabled')}
+
+
+def _database(name, containers):
+    found = [c for c in containers if name in _names(c)]
+    if not found:
+        return {'name': name, 'state': 'not deployed here'}
+    c = found[0]
+    ports = sorted({p['PublicPort'] for p in c.get('Ports') or [] if p.get('PublicPort')})
+    labels = c.get('Labels') or {}
+    return {'name': name, 'state': c.get('State', 'unknown'), 'image': c.get('Image'), 'ports': ports,
+            'stand_in': labels.get(TEST_DOUBLE_LABEL) == 'true'}
+
+
+def report_row(raw):
+    """One host's row. ``raw`` holds host, groups and whatever of virt, svirt, docker, registry,
+    shared_volume and databases applies to the host (None or absent where not)."""
+    containers = (raw.get('docker') or {}).get('containers') or []
+    row = {
+        'host': raw['host'],
+        'groups': list(raw.get('groups') or []),
+        'status': 'reported',
+        'kvm': _kvm(raw.get('virt')),
+        'guests': _guests(raw.get('svirt')),
+        'docker': _docker(raw.get('docker')),
+        'registry': raw.get('registry') or None,
+        'shared_volume': None,
+        'databases': [_database(n, containers) for n in raw.get('databases') or []],
+    }
+    volume = raw.get('shared_volume')
+    if volume:
+        row['shared_volume'] = dict(volume, containers=sorted(
+            n for c in containers for n in _names(c) if n.startswith(SHARED_VOLUME_PREFIXES)))
+    return row
+
+
+def report_rows(rows, expected_hosts):
+    """The rows in inventory order, with a row for every expected host that produced none."""
+    by_host = dict((r['host'], r) for r in rows)
+    out = []
+    for host in expected_hosts:
+        out.append(by_host.get(host) or {'host': host, 'groups': [], 'status': UNREACHED})
+    return out
+
+
+def _cell(value):
+    return str(value).replace('|', '\\|').replace('\n', ' ') if value not in (None, '', []) else '-'
+
+
+def _db_cell(db):
+    if db['state'] == 'not deployed here':
+        return '%s: not deployed here' % db['name']
+    text = '%s: %s %s' % (db['name'], db['state'], db.get('image') or '')
+    if db.get('ports'):
+        text += ', ports ' + ','.join(str(p) for p in db['ports'])
+    if db.get('stand_in'):
+        text += ' (stand-in: test double, not the real database)'
+    return text
+
+
+def report_markdown(rows):
+    lines = ['# labforge.virt estate report', '',
+             '| host | groups | KVM | guests (sVirt label) | docker (storage driver) | registry (push/pull) '
+             '| shared volume | databases |',
+             '|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        if r.get('status') != 'reported':
+            lines.append('| %s | %s | %s | | | | | |' % (r['host'], _cell(', '.join(r.get('groups') or [])), r['status']))
+            continue
+        kvm = r.get('kvm')
+        guests = r.get('guests')
+        docker = r.get('docker')
+        registry = r.get('registry')
+        volume = r.get('shared_volume')
+        lines.append('| ' + ' | '.join(_cell(c) for c in [
+            r['host'],
+            ', '.join(r['groups']),
+            '%s: %s' % (kvm['verdict'], kvm['why']) if kvm else None,
+            '; '.join('%s %s' % (g['domain'], g['label'] or 'no SELinux label') for g in guests) if guests else None,
+            '%s (%s, live-restore %s)' % (docker['version'], docker['storage_driver'], docker['live_restore'])
+            if docker else None,
+            '%s: %s' % (registry['address'], registry['smoke']) if registry else None,
+            '%s %s: %s; %s' % (volume['backend'], volume.get('name', ''), ', '.join(volume['containers']) or 'no container',
+                               volume.get('proof') or 'not proven in this run') if volume else None,
+            '; '.join(_db_cell(d) for d in r.get('databases') or []),
+        ]) + ' |')
+    return '\n'.join(lines) + '\n'
