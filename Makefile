@@ -103,7 +103,7 @@ preflight: venv link  ## virt_host_info on this machine (read-only)
 bench: venv link images  ## Benchmarks (tools/bench): never part of make test
 	@tools/bench/run
 
-changelog: venv  ## Render CHANGELOG.rst from changelogs/fragments
+changelog: venv link  ## Release galaxy.yml's version from changelogs/fragments into CHANGELOG.rst (bump the version first)
 	antsibull-changelog release
 
 clean:  ## Remove build output (keeps .venv and the image cache)
