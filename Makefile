@@ -23,8 +23,8 @@ export PY_COLORS := 0
 export ANSIBLE_NOCOLOR := 1
 export NO_COLOR := 1
 
-.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy molecule \
-        molecule-% test lab lab-down preflight bench changelog clean
+.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy docs-lint awx-project \
+        molecule molecule-% test lab lab-down preflight bench changelog clean
 
 help:  ## List the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -63,6 +63,14 @@ unit: venv link  ## pytest tests/unit
 galaxy: venv  ## Build the collection, install it offline into a fresh path, resolve it by FQCN
 	@tools/ci/galaxy-check
 
+docs-lint: venv link  ## Docs and packaging: antsibull-docs lint, tarball content, FQCNs vs declared minimums
+	antsibull-docs lint-collection-docs --plugin-docs .
+	@tools/ci/package-check
+	@tools/ci/fqcn-check
+
+awx-project: venv  ## ansible-runner runs preflight.yml from this repository as an AWX project would
+	@tools/ci/awx-project-check
+
 molecule: venv link images  ## molecule test, every scenario
 	@rc=0; for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" molecule test -s $$s || rc=1; done; exit $$rc
 
@@ -76,6 +84,8 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	tools/ci/stage sanity        $(MAKE) -s sanity       || rc=1; \
 	tools/ci/stage unit          $(MAKE) -s unit         || rc=1; \
 	tools/ci/stage galaxy        $(MAKE) -s galaxy       || rc=1; \
+	tools/ci/stage docs          $(MAKE) -s docs-lint    || rc=1; \
+	tools/ci/stage awx-project   $(MAKE) -s awx-project  || rc=1; \
 	tools/ci/stage images        $(MAKE) -s images       || rc=1; \
 	for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" molecule test -s $$s || rc=1; done; \
 	printf '\n=== summary\n'; cat $(SUMMARY); \
@@ -93,7 +103,7 @@ preflight: venv link  ## virt_host_info on this machine (read-only)
 bench: venv link images  ## Benchmarks (tools/bench): never part of make test
 	@tools/bench/run
 
-changelog: venv  ## Render CHANGELOG.rst from changelogs/fragments
+changelog: venv link  ## Release galaxy.yml's version from changelogs/fragments into CHANGELOG.rst (bump the version first)
 	antsibull-changelog release
 
 clean:  ## Remove build output (keeps .venv and the image cache)
