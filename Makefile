@@ -7,6 +7,10 @@ PYTHON      ?= python3
 BIN         := $(CURDIR)/$(VENV)/bin
 REQS        := requirements.txt requirements-test.txt
 STAMP       := $(VENV)/.installed-$(shell cat $(REQS) 2>/dev/null | sha256sum | cut -c1-12)
+# The default pair (ansible-core 2.19, Python 3.11) is .venv. Each requirements-coreLINE.txt adds
+# a pair on which sanity and unit run too, from .venv-coreLINE (tools/ci/core-venv, cached by hash);
+# a pair whose Python this machine lacks is reported as skipped.
+CORE_LINES  := $(sort $(patsubst requirements-core%.txt,%,$(wildcard requirements-core*.txt)))
 COLL_ROOT   := $(CURDIR)/.build/collections
 COLL_LINK   := $(COLL_ROOT)/ansible_collections/labforge/virt
 SUMMARY     := $(CURDIR)/.build/test-summary.txt
@@ -60,6 +64,12 @@ sanity: venv  ## ansible-test sanity on the collection (no ignore files)
 unit: venv link  ## pytest tests/unit
 	python -m pytest -q tests/unit
 
+sanity-core%: link  ## ansible-test sanity on another ansible-core line, e.g. sanity-core2.21
+	@tools/ci/sanity --core $*
+
+unit-core%: link  ## pytest tests/unit on another ansible-core line, e.g. unit-core2.20
+	@tools/ci/unit --core $*
+
 galaxy: venv  ## Build the collection, install it offline into a fresh path, resolve it by FQCN
 	@tools/ci/galaxy-check
 
@@ -83,6 +93,10 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	tools/ci/stage ansible-lint  $(MAKE) -s ansible-lint || rc=1; \
 	tools/ci/stage sanity        $(MAKE) -s sanity       || rc=1; \
 	tools/ci/stage unit          $(MAKE) -s unit         || rc=1; \
+	for c in $(CORE_LINES); do \
+	  tools/ci/stage "sanity core$$c" tools/ci/sanity --core $$c || rc=1; \
+	  tools/ci/stage "unit core$$c"   tools/ci/unit --core $$c   || rc=1; \
+	done; \
 	tools/ci/stage galaxy        $(MAKE) -s galaxy       || rc=1; \
 	tools/ci/stage docs          $(MAKE) -s docs-lint    || rc=1; \
 	tools/ci/stage awx-project   $(MAKE) -s awx-project  || rc=1; \
