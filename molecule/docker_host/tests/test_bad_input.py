@@ -30,6 +30,11 @@ def message(bad_input, case):
      ['"https://registry.lab.test:5000"', "no scheme"]),
     ("insecure_not_allowed", "Refuse insecure registries unless explicitly allowed",
      ["registry.other.test:5000", "docker_host_allow_insecure_registries: true"]),
+    ("insecure_in_daemon_options", "Refuse daemon.json keys the role manages itself",
+     ["docker_host_daemon_options must not set 'insecure-registries'",
+      "set docker_host_insecure_registries (with docker_host_allow_insecure_registries) instead"]),
+    ("userns_in_daemon_options", "Refuse daemon.json keys the role manages itself",
+     ["docker_host_daemon_options must not set 'userns-remap'", "set docker_host_userns_remap instead"]),
 ])
 def test_preflight_refuses(bad_input, case, task, needles):
     result = bad_input["messages"][case]
