@@ -71,8 +71,8 @@ def test_force_needs_a_reason_and_paths_are_unique():
 
 
 def test_lines_merge_options_by_kind():
-    exports = [{"path": "/srv/nfs/db", "clients": [{"host": "192.168.10.0/24", "options": ["rw"]},
-                                                    {"host": "backup.example.org"}]},
+    exports = [{"path": "/srv/nfs/db",
+                "clients": [{"host": "192.168.10.0/24", "options": ["rw"]}, {"host": "backup.example.org"}]},
                {"path": "/srv/open", "force": True, "force_reason": "mirror\nread-only",
                 "clients": [{"host": "*", "options": ["all_squash"]}]}]
     assert F["nfs_export_lines"](exports, DEFAULTS) == [
