@@ -220,7 +220,9 @@ def refusals():
 WEAK = {
     "db2-weak-oracle": "db2_password is a well-known default",
     "db2-short": "db2_password is shorter than 8 characters",
-    "db2-equals-user": "db2_password equals the instance user name",
+    "db2-equals-user": "db2_password equals the user name labinst1",
+    "db2-placeholder": "db2_password is a placeholder",
+    "oracle-placeholder": "oracle_xe_password is a placeholder",
     "db2-no-password": "db2_password is not set",
     "oracle-weak-oracle": "oracle_xe_password is a well-known default",
     "oracle-weak-admin": "oracle_xe_app_user_password is a well-known default",
@@ -233,6 +235,26 @@ def test_weak_or_missing_passwords_are_refused(refusals, case):
     assert result["refused"] is True
     assert result["task"] in ("Refuse a missing or weak password", "Refuse missing or weak passwords")
     assert WEAK[case] in result["msg"]
+
+
+@pytest.mark.parametrize("case,task,words", [
+    ("db2-sys-module", "Check the capabilities against the allowlist",
+     "db2_capabilities: SYS_MODULE is not allowed (allowed: IPC_LOCK, IPC_OWNER, SYS_NICE, SYS_RESOURCE)"),
+    ("oracle-sys-ptrace", "Check the capabilities against the allowlist",
+     "oracle_xe_capabilities: SYS_PTRACE is not allowed (allowed: IPC_LOCK, IPC_OWNER, SYS_NICE)"),
+    ("db2-build-env-key", "Check the extra environment leaves the managed keys alone",
+     "is not an environment variable name"),
+])
+def test_capabilities_and_env_keys_are_checked_against_allowlists(host, refusals, case, task, words):
+    result = refusals[0][case]
+    assert result["refused"] is True and result["task"] == task, result
+    assert words in result["msg"], result["msg"]
+
+
+@pytest.mark.parametrize("path,container", [("/srv/refused/db2", "db2-refused"), ("/srv/refused/oradata", "oracle-refused")])
+def test_refused_cases_changed_nothing(host, refusals, path, container):
+    assert not host.file("/srv/refused").exists and not host.file(path).exists
+    assert host.run("docker container inspect %s" % container).rc != 0
 
 
 def test_license_must_be_accepted_explicitly(refusals):

@@ -23,13 +23,18 @@ def message(bad_input, case):
     ("data_root_on_overlay", "Check overlay2 can work on the data-root filesystem",
      ["overlay2 cannot use /opt/labforge-docker", "(overlay on /) is overlay", "put data-root on a volume"]),
     ("bad_type", "Check the types of the daemon.json keys the role knows",
-     ['live-restore must be bool but is "yes"', "log-opts.max-file must be a string but is 5"]),
+     ['debug must be bool but is "yes"', "log-opts.max-file must be a string but is 5"]),
     ("bad_registry_port", "Check registry addresses are host:port with a port in 1-65535",
      ['"registry.lab.test:70000"', "port between 1 and 65535"]),
     ("bad_registry_scheme", "Check registry addresses are host:port with a port in 1-65535",
      ['"https://registry.lab.test:5000"', "no scheme"]),
     ("insecure_not_allowed", "Refuse insecure registries unless explicitly allowed",
      ["registry.other.test:5000", "docker_host_allow_insecure_registries: true"]),
+    ("insecure_in_daemon_options", "Refuse daemon.json keys the role manages itself",
+     ["docker_host_daemon_options must not set 'insecure-registries'",
+      "set docker_host_insecure_registries (with docker_host_allow_insecure_registries) instead"]),
+    ("userns_in_daemon_options", "Refuse daemon.json keys the role manages itself",
+     ["docker_host_daemon_options must not set 'userns-remap'", "set docker_host_userns_remap instead"]),
 ])
 def test_preflight_refuses(bad_input, case, task, needles):
     result = bad_input["messages"][case]

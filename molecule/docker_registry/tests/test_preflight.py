@@ -35,7 +35,7 @@ CASES = {
     "missing password": (
         {"docker_registry_users": [{"name": "ci"}]},
         "Check the users",
-        "ci: no password",
+        "ci: password is not set",
     ),
     "weak password": (
         {"docker_registry_users": [{"name": "ci", "password": "password"}]},
@@ -52,7 +52,32 @@ CASES = {
     "missing http secret": (
         {"docker_registry_http_secret": ""},
         "Check the HTTP secret",
+        "docker_registry_http_secret is not set",
+    ),
+    "short http secret": (
+        {"docker_registry_http_secret": "0123456789abcde"},
+        "Check the HTTP secret",
         "docker_registry_http_secret is shorter than 16 characters",
+    ),
+    "example inventory placeholder password": (
+        {"docker_registry_users": [{"name": "ci", "password": "CHANGE-ME-in-ansible-vault"}]},
+        "Check the users",
+        "ci: password is a placeholder",
+    ),
+    "example inventory placeholder http secret": (
+        {"docker_registry_http_secret": "CHANGE-ME-in-ansible-vault"},
+        "Check the HTTP secret",
+        "docker_registry_http_secret is a placeholder",
+    ),
+    "plain HTTP without consent": (
+        {"docker_registry_insecure": True},
+        "Refuse plain HTTP without explicit consent",
+        "set docker_registry_allow_insecure: true if you really mean it",
+    ),
+    "image that would inject into the GC unit": (
+        {"docker_registry_image": "registry:2 --privileged"},
+        "Check the values written into the garbage collection unit",
+        "registry:2 --privileged\\\" has characters a systemd unit line cannot carry safely",
     ),
 }
 

@@ -43,14 +43,27 @@ SV_CASES = {
 
 NFS_OK = {"path": "/srv/nfs/data", "clients": [{"host": "192.168.10.0/24", "options": ["rw"]}]}
 NFS_CASES = {
-    "everyone": (dict(NFS_OK, clients=[{"host": "*"}]), ["refused: '*' lets any machine", "force: true"]),
-    "everyone-cidr": (dict(NFS_OK, clients=[{"host": "0.0.0.0/0"}]), ["refused: '0.0.0.0/0'"]),
-    "wildcard": (dict(NFS_OK, clients=[{"host": "*.example.org"}]), ["refused: '*.example.org'"]),
+    "everyone": (dict(NFS_OK, clients=[{"host": "*"}]), ['refused: the wildcard "*"', "force: true"]),
+    "everyone-cidr": (dict(NFS_OK, clients=[{"host": "0.0.0.0/0"}]), ["refused: the network 0.0.0.0/0 is every address"]),
+    # Spellings of the world a string comparison missed (issue 18): parsed with ipaddress now.
+    "world-10-slash-0": (dict(NFS_OK, clients=[{"host": "10.0.0.0/0"}]), ["refused: the network 0.0.0.0/0 is every address"]),
+    "world-slash-00": (dict(NFS_OK, clients=[{"host": "0.0.0.0/00"}]), ["refused: the network 0.0.0.0/0 is every address"]),
+    "world-v6": (dict(NFS_OK, clients=[{"host": "0::/0"}]), ["refused: the network ::/0 is every address"]),
+    "world-v4-mapped": (dict(NFS_OK, clients=[{"host": "::ffff:0:0/96"}]), ["holds every IPv4 address"]),
+    "wildcard": (dict(NFS_OK, clients=[{"host": "*.example.org"}]), ['refused: the wildcard "*.example.org"']),
     "no-root-squash": (dict(NFS_OK, clients=[{"host": "192.168.10.0/24", "options": ["rw", "no_root_squash"]}]),
                        ["no_root_squash gives root on the client root"]),
-    "prefix-33": (dict(NFS_OK, clients=[{"host": "192.168.10.0/33"}]), ["must be an IPv4/IPv6 address or CIDR"]),
-    "octet-300": (dict(NFS_OK, clients=[{"host": "192.168.300.0/24"}]), ["must be an IPv4/IPv6 address or CIDR"]),
-    "option-injection": (dict(NFS_OK, clients=[{"host": "10.0.0.0/8", "options": ["rw) *(rw"]}]), ["plain exports(5) words"]),
+    "insecure": (dict(NFS_OK, clients=[{"host": "192.168.10.0/24", "options": ["insecure"]}]),
+                 ["refused: insecure accepts requests from unprivileged ports"]),
+    "anonuid-0-all-squash": (dict(NFS_OK, clients=[{"host": "192.168.10.0/24", "options": ["all_squash", "anonuid=0"]}]),
+                             ["refused: anonuid=0 maps squashed users"]),
+    "path-trailing-newline": (dict(NFS_OK, path="/srv/nfs/data\n"), ["the path must be absolute"]),
+    "prefix-33": (dict(NFS_OK, clients=[{"host": "192.168.10.0/33"}]), ["is not an IPv4/IPv6 address or network"]),
+    "octet-300": (dict(NFS_OK, clients=[{"host": "192.168.300.0/24"}]), ["is not an IPv4/IPv6 address or network"]),
+    "option-injection": (dict(NFS_OK, clients=[{"host": "10.0.0.0/8", "options": ["rw) *(rw"]}]),
+                         ["are not plain exports(5) options"]),
+    "option-trailing-newline": (dict(NFS_OK, clients=[{"host": "10.0.0.0/8", "options": ["rw\n"]}]),
+                                ["are not plain exports(5) options"]),
     "relative-path": (dict(NFS_OK, path="srv/nfs"), ["path must be absolute"]),
     "force-without-reason": (dict(NFS_OK, clients=[{"host": "*"}], force=True), ["force: true needs force_reason"]),
 }
@@ -126,7 +139,10 @@ def test_nfs_server_refuses_a_kernel_without_nfsd(tmp_path):
                                  {"host": "@docker_hosts", "options": ["sec=krb5p"]}])
     forced = dict(NFS_OK, path="/srv/nfs/open", clients=[{"host": "*", "options": ["rw", "no_root_squash"]}],
                   force=True, force_reason="lab test")
-    cases = {"good-exports": ([good, forced], ["has no nfsd", "Nothing was changed"])}
+    # A forced export may also go to the world in any spelling, insecure, with anonuid=0.
+    forced_v6 = dict(NFS_OK, path="/srv/nfs/open6", clients=[{"host": "::/0", "options": ["insecure", "all_squash", "anonuid=0"]}],
+                     force=True, force_reason="lab test")
+    cases = {"good-exports": ([good, forced, forced_v6], ["has no nfsd", "Nothing was changed"])}
     run = _run_cases(tmp_path, "nfs_server", cases, lambda c: {"nfs_server_exports": c})
     _check(run, cases, "good-exports")
 
