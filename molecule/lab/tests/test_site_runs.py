@@ -24,7 +24,8 @@ UNWATCHED = "*/syncthing/index-v*"
 
 CASES = {
     "insecure registry without opt-in on the docker hosts": (
-        {"docker_registry_insecure": True},
+        # The registry's own consent is given; the docker hosts' is not.
+        {"docker_registry_insecure": True, "docker_registry_allow_insecure": True},
         "docker,registry",
         "docker_host_allow_insecure_registries: true",
     ),
