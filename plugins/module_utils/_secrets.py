@@ -69,6 +69,8 @@ def secret_problems(value, name, min_length=MIN_LENGTH, users=None, weak=None, f
             break
     if len(secret) >= int(min_length) and len(set(secret)) < 4:
         problems.append('%s uses fewer than 4 distinct characters' % name)
+    if any(ord(c) < 32 or ord(c) == 127 for c in secret.strip()):
+        problems.append('%s contains a control character (a newline, a tab, ...)' % name)
     bad = sorted(set(c for c in forbidden_chars if c in secret))
     if bad:
         problems.append('%s contains %s, which it cannot carry' % (name, ', '.join(repr(c) for c in bad)))

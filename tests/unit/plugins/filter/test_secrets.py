@@ -65,3 +65,9 @@ def test_example_inventory_placeholders_are_refused():
     assert secrets, "inventories/example holds no vault placeholders"
     for name, value in secrets.items():
         assert check(value, name, min_length=16 if "secret" in name else 8), name
+
+
+def test_control_characters_refused_and_letters_never_forbidden_by_accident():
+    # Oracle's preflight once passed forbidden_chars='"\\n' through YAML and Jinja, which refused every 'n'.
+    assert check('Lx9-nnnNNNxyz123', "pw", forbidden_chars='"') == []
+    assert check('Str0ng\nsecret-x', "pw") == ["pw contains a control character (a newline, a tab, ...)"]
