@@ -33,7 +33,7 @@ CASES = {
         {"labforge_nfs_servers_hosts": DOCKER1,
          "nfs_server_exports": [{"path": "/srv/nfs/world", "clients": [{"host": "*", "options": ["rw"]}]}]},
         "nfs,shared_volume",
-        "Export /srv/nfs/world to '*': refused",
+        "so any machine that reaches the server could mount it",
     ),
     "guest with an unknown cache mode": (
         {"kvm_guest_guests": [{"name": "lab-vm1", "vcpus": 1, "memory_mib": 128, "state": "running",
