@@ -11,18 +11,8 @@ __metaclass__ = type
 from ansible_collections.labforge.virt.plugins.module_utils import _nfs
 
 
-def nfs_export_problems(exports, default_options):
-    """Sentences saying why the export list must be refused; [] when it may be written."""
-    return _nfs.export_problems(exports, default_options)
-
-
-def nfs_export_lines(exports, default_options):
-    """exports(5) lines, options merged over the defaults by kind."""
-    return _nfs.export_lines(exports, default_options)
-
-
 class FilterModule(object):
-    """NFS exports."""
+    """NFS exports: why an export list must be refused, and its exports(5) lines."""
 
     def filters(self):
-        return {'nfs_export_problems': nfs_export_problems, 'nfs_export_lines': nfs_export_lines}
+        return {'nfs_export_problems': _nfs.export_problems, 'nfs_export_lines': _nfs.export_lines}

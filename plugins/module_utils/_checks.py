@@ -22,6 +22,10 @@ _ENV_KEY_RE = re.compile(r'\A[A-Za-z_][A-Za-z0-9_]*\Z')
 # Values written unquoted into a systemd unit's ExecStart=: no whitespace (argument splitting),
 # no quotes or backslashes, no % (specifiers), no $ (variable expansion), no ; (command separator).
 _UNIT_VALUE_RE = re.compile(r'\A[A-Za-z0-9_./:@+=,-]+\Z')
+# A registry as Docker names it in certs.d/ and insecure-registries: host:port, the host a DNS name,
+# an IPv4 address or a bracketed IPv6 address; no scheme, no path.
+_LABEL = r'[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?'
+_REGISTRY_RE = re.compile(r'\A(?:\[[0-9A-Fa-f:.]+\]|%s(?:\.%s)*):([0-9]{1,5})\Z' % (_LABEL, _LABEL))
 
 
 def _show(value):
@@ -59,12 +63,17 @@ def capability_problems(capabilities, allowed, name):
     return problems
 
 
+def _mapping_problems(value, name, shape='a mapping'):
+    """[] when ``value`` is a mapping (or None: not set), else the one problem saying what it must be."""
+    if value is None or isinstance(value, dict):
+        return []
+    return ['%s must be %s, got %s' % (name, shape, _show(value))]
+
+
 def reserved_key_problems(options, reserved, name):
     """Keys of the mapping ``options`` that the role sets itself; ``reserved`` maps key -> the variable to use."""
-    if options is None:
-        return []
     if not isinstance(options, dict):
-        return ['%s must be a mapping, got %s' % (name, _show(options))]
+        return _mapping_problems(options, name)
     problems = []
     for key in sorted(options, key=str):
         if key in (reserved or {}):
@@ -74,10 +83,8 @@ def reserved_key_problems(options, reserved, name):
 
 def env_problems(env, name, reserved=None):
     """Environment for a Dockerfile ENV or a container: keys identifiers, values strings on one line."""
-    if env is None:
-        return []
     if not isinstance(env, dict):
-        return ['%s must be a mapping of NAME: "value", got %s' % (name, _show(env))]
+        return _mapping_problems(env, name, 'a mapping of NAME: "value"')
     problems = []
     for key in sorted(env, key=str):
         value = env[key]
@@ -198,4 +205,14 @@ def seclabel_problems(labels, confined_types):
         if setype not in allowed:
             problems.append('guest %s: static label type %s is not a confined guest type (%s): the guest would run '
                             'outside sVirt' % (who, setype, ', '.join(allowed)))
+    return problems
+
+
+def registry_address_problems(addresses, name):
+    """Registry addresses that are not host:port with a port in 1-65535."""
+    items, problems = _as_list(addresses, name)
+    for address in items or []:
+        match = _REGISTRY_RE.match(address) if isinstance(address, str) else None
+        if not match or not 1 <= int(match.group(1)) <= 65535:
+            problems.append('%s: %s is not host:port with a port between 1 and 65535' % (name, _show(address)))
     return problems

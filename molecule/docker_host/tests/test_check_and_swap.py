@@ -15,6 +15,8 @@ def test_check_mode_prints_daemon_json_diff(check_run):
     assert '-    "max-size": "10m"' in out
     assert '+    "max-size": "20m"' in out
     assert '+  "userns-remap": "default"' in out
+    # This run's variables list no insecure registry: the one the converge granted is withdrawn.
+    assert '-  "insecure-registries": [' in out
 
 
 def test_check_mode_subid_range_after_existing_ones(check_run):

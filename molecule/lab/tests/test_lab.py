@@ -6,15 +6,12 @@ claims is checked against the hosts where it can be.
 
 import json
 import os
-import shlex
-import time
 import uuid
 
 import pytest
 
 from conftest import DOCKER1, DOCKER2, EPHEMERAL, KVM, REGISTRY, get_host
 
-SYNC_PATH = "/srv/lab/data"
 SYNC_CONTAINER = "syncthing_lab_data"
 SYNC_IMAGE = "labforge/syncthing:bookworm"
 
@@ -87,27 +84,6 @@ def test_registry_serves_an_image_pushed_on_one_host_to_the_other():
     finally:
         pusher.run("docker rmi %s", ref)
         puller.run("docker rmi %s", ref)
-
-
-def _consumer(host, script, volumes_from=SYNC_CONTAINER):
-    return host.run("docker run --rm --network none --volumes-from %s %s sh -c %s"
-                    % (volumes_from, SYNC_IMAGE, shlex.quote(script)))
-
-
-def test_shared_volume_carries_a_file_between_hosts():
-    token = uuid.uuid4().hex
-    name = "%s/lab-test-%s" % (SYNC_PATH, token[:8])
-    wrote = _consumer(get_host(DOCKER2), "echo %s > %s" % (token, name))
-    assert wrote.rc == 0, wrote.stderr
-    reader = get_host(DOCKER1)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        read = _consumer(reader, "cat %s" % name, volumes_from=SYNC_CONTAINER + ":ro")
-        if read.rc == 0:
-            break
-        time.sleep(2)
-    assert read.rc == 0 and read.stdout.strip() == token
-    _consumer(get_host(DOCKER2), "rm -f %s" % name)
 
 
 @pytest.mark.parametrize("name", [KVM, DOCKER1, DOCKER2, REGISTRY])

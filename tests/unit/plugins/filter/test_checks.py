@@ -116,3 +116,19 @@ def test_unconfined_static_labels_are_refused():
     assert "guest bad: static label type unconfined_t is not a confined guest type" in found[0]
     assert "guest spc: static label type spc_t" in found[1]
     assert "guest num" in found[2]
+
+
+@pytest.mark.parametrize("address", ["registry.lab:5000", "10.0.0.5:443", "[fd00::5]:5000", "r-1.lab.test:65535", "localhost:1"])
+def test_registry_addresses_accepted(address):
+    assert F["registry_address_problems"]([address], "docker_host_insecure_registries") == []
+
+
+@pytest.mark.parametrize("address", ["registry.lab:70000", "registry.lab:0", "https://registry.lab:5000", "registry.lab",
+                                     "registry.lab:5000/path", "-bad.lab:5000", "registry.lab:5000\n", 5000, None])
+def test_registry_addresses_refused(address):
+    (problem,) = F["registry_address_problems"]([address], "docker_host_insecure_registries")
+    assert problem.startswith("docker_host_insecure_registries: ") and "port between 1 and 65535" in problem
+
+
+def test_registry_addresses_must_be_a_list():
+    assert F["registry_address_problems"]("registry.lab:5000", "x") == ['x must be a list, got "registry.lab:5000"']
