@@ -91,7 +91,7 @@ def test_svirt_label_info_reports_both_confined(host):
 
 
 # Debian's refpolicy does not let root's unconfined_t enter svirt_t by hand (Fedora's targeted
-# policy does, which is how the field notes ran it): "avc: denied { transition } ...
+# policy does, which is how the original demonstration ran): "avc: denied { transition } ...
 # unconfined_t -> svirt_t", then the bash copy dies because svirt_t may not use the fd of its
 # own executable opened by unconfined_t. This module grants exactly those two type-enforcement
 # rules for the demonstration. It grants nothing about categories: whether s0:c0,c2 may touch
@@ -101,7 +101,7 @@ DEMO_CIL = "(allow unconfined_t svirt_t (process (transition)))\n(allow svirt_t 
 
 @pytest.fixture(scope="module")
 def demo(host):
-    """The field-notes demonstration: qemu_exec_t copy of bash run as svirt_t with two pairs."""
+    """docs/field-facts.md#svirt-category-demo: qemu_exec_t copy of bash run as svirt_t with two pairs."""
     tag = "svirt-demo-" + uuid.uuid4().hex[:8]
     base = "/var/lib/libvirt/images/" + tag
     cmd = """set -e

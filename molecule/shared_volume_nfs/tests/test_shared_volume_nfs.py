@@ -2,7 +2,7 @@
 
 Every check reads real state: the server's export table and nfsd versions, the client's mount
 table, and files written through the NFS mount by consumer containers that reach it only through
-the infrastructure container (volumes_from), as in the field notes.
+the infrastructure container (volumes_from), see docs/field-facts.md#nfs-infrastructure-container.
 """
 import json
 import os
