@@ -33,15 +33,14 @@ options:
       - Fail when the filesystem does not accept O_DIRECT, with a message explaining why Db2 and Oracle need it.
     type: bool
     default: false
-  create:
+  nearest_existing:
     description:
-      - Create O(path) (and missing parents, mode C(0755) minus umask) when it does not exist, then probe it.
-        The task then reports C(changed).
-      - In check mode nothing is created; the nearest existing parent directory is probed instead, which is
-        the filesystem the new directory would live on (RV(probed_path) says which).
+      - When O(path) does not exist yet, probe its nearest existing parent directory instead - the filesystem
+        a directory created there later would live on (RV(probed_path) says which). The module never creates it.
       - When V(false) and O(path) does not exist, the task fails.
     type: bool
     default: false
+    version_added: 0.1.0
   block_size:
     description:
       - Size of the aligned block written and read back, a power of two between 512 and 1048576.
@@ -54,10 +53,9 @@ attributes:
     description:
       - The probe also runs in check mode. It is non-destructive - it only writes a new temporary file
         with a unique name in the directory and removes it again; nothing that was there is touched.
-      - With O(create=true) and a missing O(path), check mode creates nothing and probes the nearest existing parent.
   diff_mode:
     support: none
-    description: Nothing but the optional directory creation changes, so there is no diff.
+    description: The module changes nothing, so there is no diff.
 notes:
   - The user running the module must be able to create files in O(path) (use V(become=true) for root-owned directories).
   - Inside a container the answer is about the container's view, for example C(overlay) for the root
@@ -75,11 +73,10 @@ EXAMPLES = r'''
     require: true
   become: true
 
-- name: Check a data directory that the role creates later, without creating it
+- name: Check the filesystem of a data directory that a later task creates
   labforge.virt.direct_io_info:
     path: /srv/oracle/oradata
-    create: true
-  check_mode: true
+    nearest_existing: true
   register: oradata_dio
 
 - name: Show the answer
@@ -97,15 +94,10 @@ path:
   type: str
   sample: /srv/db2/data
 probed_path:
-  description: The real directory probed (symlinks resolved; the nearest existing parent in check mode with O(create)).
+  description: The real directory probed (symlinks resolved; with O(nearest_existing), the nearest existing parent of a missing O(path)).
   returned: always
   type: str
   sample: /srv/db2/data
-created:
-  description: Whether O(path) was created by this task.
-  returned: always
-  type: bool
-  sample: false
 supported:
   description: Whether the O_DIRECT open, aligned write, fsync and read-back all succeeded.
   returned: always
@@ -203,34 +195,25 @@ def main():
         argument_spec=dict(
             path=dict(type='path', required=True),
             require=dict(type='bool', default=False),
-            create=dict(type='bool', default=False),
+            nearest_existing=dict(type='bool', default=False),
             block_size=dict(type='int', default=4096),
         ),
         supports_check_mode=True,
     )
     path = module.params['path']
     block_size = module.params['block_size']
-    result = dict(changed=False, path=path, created=False)
+    result = dict(changed=False, path=path)
 
     if not valid_block_size(block_size):
         module.fail_json(msg='block_size must be a power of two between 512 and 1048576, got %s' % block_size, **result)
 
-    if not os.path.exists(path):
-        if not module.params['create']:
-            module.fail_json(msg='%s does not exist. Create it first, or set create: true to have this module '
-                                 'create it (check mode then probes its nearest existing parent).' % path, **result)
-        result['changed'] = True
-        if module.check_mode:
-            target = nearest_existing(path)
-        else:
-            try:
-                os.makedirs(path)
-            except OSError as e:
-                module.fail_json(msg='cannot create %s: %s' % (path, to_native(e)), **result)
-            result['created'] = True
-            target = path
-    else:
+    if os.path.exists(path):
         target = path
+    elif module.params['nearest_existing']:
+        target = nearest_existing(path)
+    else:
+        module.fail_json(msg='%s does not exist. Create it first, or set nearest_existing: true to probe the '
+                             'filesystem it would be created on.' % path, **result)
     target = os.path.realpath(target)
     if not os.path.isdir(target):
         module.fail_json(msg='%s is not a directory; give the directory the data files will live in' % target, **result)

@@ -78,25 +78,16 @@ def mounted(fstype, where, options=None):
 def test_missing_path_fails_clearly(tmp_path, capsys):
     rc, out = run_module({'path': str(tmp_path / 'nope')}, capsys)
     assert rc == 1
-    assert 'does not exist' in out['msg'] and 'create: true' in out['msg']
+    assert 'does not exist' in out['msg'] and 'nearest_existing: true' in out['msg']
 
 
 @linux_only
-def test_create_makes_the_directory_then_probes_it(tmp_path, capsys):
-    target = tmp_path / 'srv' / 'db2' / 'data'
-    rc, out = run_module({'path': str(target), 'create': True}, capsys)
-    assert rc == 0, out.get('msg')
-    assert out['changed'] is True and out['created'] is True and target.is_dir()
-    assert out['probed_path'] == str(target)
-    assert os.listdir(str(target)) == []
-
-
-@linux_only
-def test_check_mode_create_probes_the_parent_and_creates_nothing(tmp_path, capsys):
+@pytest.mark.parametrize('check_mode', [False, True], ids=['run', 'check'])
+def test_missing_path_probes_the_nearest_parent_and_creates_nothing(tmp_path, capsys, check_mode):
     target = tmp_path / 'srv' / 'oracle'
-    rc, out = run_module({'path': str(target), 'create': True}, capsys, check_mode=True)
+    rc, out = run_module({'path': str(target), 'nearest_existing': True}, capsys, check_mode=check_mode)
     assert rc == 0, out.get('msg')
-    assert out['changed'] is True and out['created'] is False
+    assert out['changed'] is False and 'created' not in out
     assert not target.exists()
     assert out['probed_path'] == str(tmp_path)
     assert isinstance(out['supported'], bool)
