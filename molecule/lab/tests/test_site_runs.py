@@ -3,7 +3,8 @@
 Each case runs playbooks/site.yml (the parts the value concerns, by tag) against the converged lab
 with one wrong value. Before and after, every host is fingerprinted: the content of every file under
 the directories the roles write, every container's start time, every guest: a refusal that came
-after a change fails here. Then site.yml --check --diff must report changed=0 on every host.
+after a change fails here. Then site.yml --check --diff must report changed=0 on every host, and
+last, a dead host (its container frozen) must not stop verify.yml on the others; the report names it.
 """
 
 import json
@@ -94,3 +95,26 @@ def test_check_mode_on_the_converged_estate_changes_nothing():
 def test_verify_again_on_a_proven_estate_changes_nothing():
     # The side effect ran verify.yml once (it pushed and wrote); the proofs are idempotent.
     assert_nothing_changed(*run_site({"report_dir": EPHEMERAL}, playbook="verify.yml"))
+
+
+def test_a_dead_host_does_not_stop_the_estate():
+    # Last on purpose: the KVM host stops answering (its container is frozen) and verify.yml runs
+    # again. The run fails for that host only: the proofs on the others hold, and the report names
+    # the dead host instead of leaving it out.
+    out_dir = os.path.join(EPHEMERAL, "dead-host")
+    os.makedirs(out_dir, exist_ok=True)
+    subprocess.run(["docker", "pause", KVM], check=True)
+    try:
+        rc, out = run_site({"report_dir": out_dir}, playbook="verify.yml")
+    finally:
+        subprocess.run(["docker", "unpause", KVM], check=True)
+    assert rc != 0, out[-3000:]
+    recap = dict(re.findall(r"^(labt-\S+)\s+:\s+(ok=.*)$", out, re.M))
+    assert re.search(r"\b(unreachable|failed)=[1-9]", recap[KVM]), recap
+    for name in (DOCKER1, DOCKER2, REGISTRY):
+        assert re.search(r"\bunreachable=0\b", recap[name]) and re.search(r"\bfailed=0\b", recap[name]), recap
+    with open(os.path.join(out_dir, "labforge-report.json")) as f:
+        rows = {row["host"]: row for row in json.load(f)}
+    assert rows[KVM]["status"] == "failed or unreachable in this run: not reported"
+    assert {rows[name]["status"] for name in (DOCKER1, DOCKER2, REGISTRY)} == {"reported"}
+    assert rows[REGISTRY]["registry"]["smoke"].startswith("pushed on %s, pulled on %s" % (DOCKER1, DOCKER2))
