@@ -30,12 +30,12 @@ try:
 except ImportError:  # Python 2
     from collections import Mapping
 
-# The patterns of the template, matched with re.match as its `is match(...)` test did.
-# '$' also accepts one trailing newline there; kept so the accepted input stays the same.
-_SIZE_RE = '^[1-9][0-9]*[KMGT]?$'
-_NAME_RE = '^[A-Za-z0-9][A-Za-z0-9_.+-]*$'
-_MAC_RE = '^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
-_WHOLE_NUMBER_RE = '^[0-9]+$'
+# Anchored with \Z, not $: '$' also accepts a trailing newline, which the Jinja template this
+# replaces let through into domain XML and file names.
+_SIZE_RE = r'^[1-9][0-9]*[KMGT]?\Z'
+_NAME_RE = r'^[A-Za-z0-9][A-Za-z0-9_.+-]*\Z'
+_MAC_RE = r'^([0-9a-f]{2}:){5}[0-9a-f]{2}\Z'
+_WHOLE_NUMBER_RE = r'^[0-9]+\Z'
 
 # ansible.builtin.to_uuid's default namespace: a guest without a UUID keeps the one the template gave it.
 _ANSIBLE_UUID_NAMESPACE = uuid.UUID('361E6D51-FAEC-444A-9079-341386DA8E2E')

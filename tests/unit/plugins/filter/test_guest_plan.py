@@ -343,3 +343,11 @@ def test_jinja_corners_kept():
     assert plan([guest(networks=[{"network": "n", "mac": None}])])["errors"] == [
         "guest 'ok': MAC address 'none' is not a unicast address like 52:54:00:12:34:56."]
     assert plan([guest(state=None)])["errors"] == ["guest 'ok': state 'None' is not one of running, shutoff, absent."]
+
+
+@pytest.mark.parametrize("changes", [{"name": "web\n"}, {"vcpus": "2\n"}, {"source": {"type": "blank", "size": "10G\n"}},
+                                     {"networks": [{"network": "n", "mac": "52:54:00:00:00:01\n"}]}],
+                         ids=["name", "vcpus", "size", "mac"])
+def test_a_trailing_newline_is_refused(changes):
+    # The Jinja template's '$' let these through into domain XML and disk file names.
+    assert plan([guest(**changes)])["errors"]
