@@ -47,16 +47,12 @@ options:
         4096 satisfies both 512-byte and 4K-sector devices.
     type: int
     default: 4096
-attributes:
-  check_mode:
-    support: full
-    description:
-      - The probe also runs in check mode. It is non-destructive - it only writes a new temporary file
-        with a unique name in the directory and removes it again; nothing that was there is touched.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no diff.
+extends_documentation_fragment:
+  - labforge.virt.attributes
+  - labforge.virt.attributes.info_module
 notes:
+  - The probe also runs in check mode. It is non-destructive - it only writes a new temporary file
+    with a unique name in the directory and removes it again; nothing that was there is touched.
   - The user running the module must be able to create files in O(path) (use V(become=true) for root-owned directories).
   - Inside a container the answer is about the container's view, for example C(overlay) for the root
     filesystem or the host filesystem of a bind mount.

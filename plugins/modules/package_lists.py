@@ -28,13 +28,17 @@ options:
       - Refresh lists whose last refresh is older than this many seconds.
     type: int
     default: 86400
+extends_documentation_fragment:
+  - labforge.virt.attributes
 attributes:
   check_mode:
     support: full
-    description: In check mode nothing is downloaded; the task reports C(changed) when a refresh would run.
+    details:
+      - In check mode nothing is downloaded; the task reports C(changed) when a refresh would run.
   diff_mode:
     support: none
-    description: The lists are downloaded data, not configuration; there is no diff.
+    details:
+      - The lists are downloaded data, not configuration; there is no diff.
 seealso:
   - module: ansible.builtin.apt
 '''

@@ -36,16 +36,20 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - labforge.virt.attributes
 attributes:
   action:
     support: full
     description: Implemented as an action plugin that runs on the controller.
   check_mode:
     support: full
-    description: Read-only; behaves the same in check mode.
+    details:
+      - This action does not modify state.
   diff_mode:
-    support: none
-    description: Nothing to show.
+    support: N/A
+    details:
+      - This action does not modify state.
 author:
   - labforge.virt contributors (@labforge)
 '''

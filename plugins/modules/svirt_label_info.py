@@ -64,13 +64,9 @@ options:
       - Where selinuxfs is mounted; SELinux counts as enabled when C(<selinuxfs>/enforce) is readable.
     type: path
     default: /sys/fs/selinux
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads C(/proc), XML files and extended attributes; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
+extends_documentation_fragment:
+  - labforge.virt.attributes
+  - labforge.virt.attributes.info_module
 notes:
   - Run as root (V(become=true)); other users cannot read other processes' C(cmdline) or libvirt's XML.
   - Only qemu processes running on this host are seen; labels are read, never changed.

@@ -56,13 +56,9 @@ options:
         machine's files. Device probes against a snapshot report the devices as missing.
     type: path
     default: /
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs the same way in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+extends_documentation_fragment:
+  - labforge.virt.attributes
+  - labforge.virt.attributes.info_module
 notes:
   - Reading MSRs needs root and the C(msr) module; without it the firmware lock comes from the kernel log
     (C(/dev/kmsg), then C(dmesg)).
