@@ -25,10 +25,7 @@ import json
 import re
 import uuid
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # Python 2
-    from collections import Mapping
+from collections.abc import Mapping
 
 # Anchored with \Z, not $: '$' also accepts a trailing newline, which the Jinja template this
 # replaces let through into domain XML and file names.

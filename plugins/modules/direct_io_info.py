@@ -203,14 +203,10 @@ def main():
     if not valid_block_size(block_size):
         module.fail_json(msg='block_size must be a power of two between 512 and 1048576, got %s' % block_size, **result)
 
-    if os.path.exists(path):
-        target = path
-    elif module.params['nearest_existing']:
-        target = nearest_existing(path)
-    else:
+    if not os.path.exists(path) and not module.params['nearest_existing']:
         module.fail_json(msg='%s does not exist. Create it first, or set nearest_existing: true to probe the '
                              'filesystem it would be created on.' % path, **result)
-    target = os.path.realpath(target)
+    target = os.path.realpath(path if os.path.exists(path) else nearest_existing(path))
     if not os.path.isdir(target):
         module.fail_json(msg='%s is not a directory; give the directory the data files will live in' % target, **result)
     result['probed_path'] = target
