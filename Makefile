@@ -21,12 +21,13 @@ SUMMARY     := $(CURDIR)/.build/test-summary.txt
 SCENARIO_ORDER := docker_host docker_registry databases kvm_host lab kernel shared_volume_nfs
 SCENARIOS   ?= $(filter $(notdir $(wildcard molecule/*)),$(SCENARIO_ORDER)) \
                $(filter-out $(SCENARIO_ORDER),$(notdir $(wildcard molecule/*)))
-# The scenarios that boot VMs under TCG. One emulated VM keeps about one core busy, so `make test`
-# runs them in a lane of their own beside the other stages (tools/ci/vm-lane, logged to VM_LANE_LOG
-# and shown at the end); those in VM_LANE_NO_IMAGES load no lab image and start before it is built.
+# The scenarios that boot VMs under TCG. An emulated VM keeps about one core busy, so `make test`
+# runs them in a lane of their own beside the other stages, all at once (tools/ci/vm-lane, one log
+# each, VM_LANE_LOG-<scenario>.log, shown at the end); those in VM_LANE_NO_IMAGES load no lab image
+# and start before the images are built.
 VM_SCENARIOS := $(filter kernel shared_volume_nfs,$(SCENARIOS))
 export VM_LANE_NO_IMAGES := kernel
-VM_LANE_LOG := $(CURDIR)/.build/vm-lane.log
+VM_LANE_LOG := $(CURDIR)/.build/vm-lane
 # The other stages run niced: an emulated VM slows down several times when it competes for the CPU
 # (every task is a Python start inside TCG), while the other stages only lose the share it takes.
 MAIN_LANE   := nice -n 10 tools/ci/stage
@@ -102,8 +103,8 @@ molecule-%: venv link images  ## molecule test -s SCENARIO
 
 test: venv link  ## Everything CI runs; prints one summary line per stage
 	@rm -f $(SUMMARY) $(IMAGES_RC); rc=0; \
-	tools/ci/vm-lane $(IMAGES_RC) $(VM_SCENARIOS) >$(VM_LANE_LOG) 2>&1 & vm_lane=$$!; \
-	echo "VM lane ($(VM_SCENARIOS)) started in the background, log: $(VM_LANE_LOG)"; \
+	tools/ci/vm-lane $(IMAGES_RC) $(VM_LANE_LOG) $(VM_SCENARIOS) & vm_lane=$$!; \
+	echo "VM lane ($(VM_SCENARIOS)) started in the background, logs: $(VM_LANE_LOG)-<scenario>.log"; \
 	$(MAIN_LANE) images $(MAKE) -s images; echo $$? >$(IMAGES_RC); [ "$$(cat $(IMAGES_RC))" = 0 ] || rc=1; \
 	$(MAIN_LANE) yamllint      $(MAKE) -s yamllint     || rc=1; \
 	$(MAIN_LANE) ansible-lint  $(MAKE) -s ansible-lint || rc=1; \
@@ -116,7 +117,7 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
 	for s in $(filter-out $(VM_SCENARIOS),$(SCENARIOS)); do $(MAIN_LANE) "molecule $$s" molecule test -s $$s || rc=1; done; \
 	echo "waiting for the VM lane"; wait $$vm_lane || rc=1; \
-	printf '\n=== VM lane output (last 150 lines of %s)\n' "$(VM_LANE_LOG)"; tail -n 150 $(VM_LANE_LOG); \
+	for s in $(VM_SCENARIOS); do printf '\n=== VM lane: last 80 lines of %s\n' "$(VM_LANE_LOG)-$$s.log"; tail -n 80 $(VM_LANE_LOG)-$$s.log; done; \
 	printf '\n=== summary\n'; cat $(SUMMARY); \
 	if [ $$rc -eq 0 ]; then echo "make test: all stages passed"; else echo "make test: FAILED"; fi; exit $$rc
 
