@@ -38,18 +38,11 @@ options:
     default: []
 extends_documentation_fragment:
   - labforge.virt.attributes
+  - labforge.virt.attributes.info_module
 attributes:
   action:
     support: full
     description: Implemented as an action plugin that runs on the controller.
-  check_mode:
-    support: full
-    details:
-      - This action does not modify state.
-  diff_mode:
-    support: N/A
-    details:
-      - This action does not modify state.
 author:
   - labforge.virt contributors (@labforge)
 '''
