@@ -1,10 +1,21 @@
 #!/bin/sh
 # Runs inside the debootstrapped tree (chroot) before it is imported.
+# Usage: customize.sh SUITE   (trixie, bookworm)
 set -eu
-cat >/etc/apt/sources.list <<'SRC'
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
+suite=$1
+rm -f /etc/apt/sources.list
+cat >/etc/apt/sources.list.d/debian.sources <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 # Units that make no sense in a container and slow boot or fail.
 for unit in getty.target console-getty.service systemd-remount-fs.service \
