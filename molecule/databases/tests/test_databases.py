@@ -1,6 +1,6 @@
 """databases scenario: the db2 and oracle_xe roles on a Docker host, checked on the real engine.
 
-The containers run labforge/db-double:bookworm (a test double printing the real images' ready
+The containers run labforge/db-double:SUITE (a test double printing the real images' ready
 lines), so what is verified is the container definitions, the data directories, the registry
 build path and the roles' refusal and readiness logic, not Db2 or Oracle themselves.
 """
@@ -19,6 +19,7 @@ import yaml
 SCENARIO = pathlib.Path(__file__).resolve().parents[1]
 ROOT = SCENARIO.parents[1]
 # The test values of molecule.yml: none may ever show up in Ansible's output.
+SUITE = os.environ["LABFORGE_SUITE"]  # set by .config/molecule/config.yml
 SECRETS = ["Lab-Db2-test-4711", "Lab-Sys-test-4711", "Lab-App-test-4711", "Lab-Push-test-4711"]
 DB2_SYSCTLS = {
     "kernel.shmmni": "4096",
@@ -92,7 +93,7 @@ def test_db2_image_was_built_and_pushed_to_the_registry(host):
     assert dockerfile.mode == 0o600
     text = dockerfile.content_string
     assert "Ansible managed" in text
-    assert "FROM labforge/tiny:bookworm" in text
+    assert f"FROM labforge/tiny:{SUITE}" in text
     assert "RUN /bin/busybox --install -s /bin" in text
     assert 'ENTRYPOINT ["/usr/local/bin/db2-double.sh"]' in text
     tags = host.check_output(

@@ -1,8 +1,11 @@
 """docker_host: the engine runs inside a dind instance with a merged, safe daemon.json."""
 
 import json
+import os
 
 import pytest
+
+SUITE = os.environ["LABFORGE_SUITE"]  # set by .config/molecule/config.yml
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +65,14 @@ def test_registry_ca_trusted(host):
 
 
 def test_container_from_preloaded_image_runs(host):
-    assert host.file("/var/cache/labforge/images/labforge-tiny-bookworm.tar").is_file
-    out = host.check_output("docker run --rm --name docker_host-verify labforge/tiny:bookworm echo preloaded-image-runs")
+    assert host.file(f"/var/cache/labforge/images/labforge-tiny-{SUITE}.tar").is_file
+    out = host.check_output(f"docker run --rm --name docker_host-verify labforge/tiny:{SUITE} echo preloaded-image-runs")
     assert out.strip() == "preloaded-image-runs"
 
 
 def test_containers_get_no_new_privileges(host):
     # Engine 20.10 does not list it in SecurityOptions: look at a container's own status.
-    out = host.check_output("docker run --rm labforge/tiny:bookworm cat /proc/self/status")
+    out = host.check_output(f"docker run --rm labforge/tiny:{SUITE} cat /proc/self/status")
     assert "NoNewPrivs:\t1" in out
 
 

@@ -16,6 +16,7 @@ import testinfra
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUITE = os.environ["LABFORGE_SUITE"]  # set by .config/molecule/config.yml
 CONTAINER = "registry"
 VOLUME = "registry-data"
 CONFIG_DIR = "/etc/labforge/registry"
@@ -132,7 +133,7 @@ def wait_registry(address, timeout=60):
 def test_registry_container_runs_unprivileged_with_restart_policy():
     info = json.loads(ok(REG, "docker inspect %s" % CONTAINER))[0]
     assert info["State"]["Running"]
-    assert info["Config"]["Image"] == "labforge/registry:bookworm"
+    assert info["Config"]["Image"] == f"labforge/registry:{SUITE}"
     assert info["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert info["HostConfig"]["ReadonlyRootfs"] is True
     assert "no-new-privileges" in info["HostConfig"]["SecurityOpt"]

@@ -1,4 +1,4 @@
-"""kvm_host + kvm_guest on a Debian bookworm container (guests under TCG, see molecule.yml)."""
+"""kvm_host + kvm_guest on a Debian container (LABFORGE_SUITE; guests under TCG, see molecule.yml)."""
 
 import json
 import re

@@ -5,6 +5,7 @@ consumer container (volumes_from) on one host and waits, bounded, for the file o
 """
 
 import json
+import os
 import shlex
 import time
 import uuid
@@ -19,7 +20,7 @@ CONTAINER = "syncthing_lab_data"
 PATH = "/srv/lab/data"
 DATA_DIR = "/srv/shared_volume/lab_data"
 CONFIG = "/var/lib/labforge/shared_volume/lab_data/syncthing/config.xml"
-IMAGE = "labforge/syncthing:bookworm"  # also serves as the consumer image (it has a shell)
+IMAGE = f"labforge/syncthing:{os.environ['LABFORGE_SUITE']}"  # also serves as the consumer image (it has a shell)
 WAIT_S = 90
 
 

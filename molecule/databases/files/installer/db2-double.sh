@@ -1,6 +1,6 @@
 #!/bin/sh
 # TEST DOUBLE installed by the "installer" of the databases scenario's build path (the db2 role
-# builds an image from it on labforge/tiny:bookworm, busybox only). No Db2 runs here: it checks
+# builds an image from it on labforge/tiny:SUITE, busybox only). No Db2 runs here: it checks
 # what the real image checks, writes into /database with O_DIRECT like Db2's log writer, and
 # prints the real image's ready line after DB_DOUBLE_READY_AFTER seconds.
 echo "double: built from the test installer (TEST DOUBLE for db2, no database runs here), uid=$(id -u)"
