@@ -71,7 +71,8 @@ def test_kernel_guest_booted(host):
             break
         host.run("sleep 1")
     content = log.content_string
-    assert re.search(r"Linux version \d+\.\d+\.\d+-\S+-amd64", content)
+    # bookworm: "6.1.0-37-amd64", trixie: "6.12.118+deb13-amd64"
+    assert re.search(r"Linux version \d+\.\d+\.\d+[-+]\S+-amd64", content)
     assert "Command line: console=ttyS0 panic=-1" in content
     assert "labforge-guest: initramfs up" in content
 
