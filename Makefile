@@ -17,6 +17,9 @@ SANITY_LINES := $(lastword $(CORE_LINES))
 COLL_ROOT   := $(CURDIR)/.build/collections
 COLL_LINK   := $(COLL_ROOT)/ansible_collections/labforge/virt
 SUMMARY     := $(CURDIR)/.build/test-summary.txt
+# Debian suites: every scenario runs on LABFORGE_SUITE (default trixie, Debian 13); the container
+# scenarios docker_host, docker_registry and kvm_host pin one instance to bookworm (Debian 12) in
+# the same run. `LABFORGE_SUITE=bookworm make molecule-kernel` runs a scenario on Debian 12 alone.
 # Scenarios run in this order; any other scenario directory runs after them.
 SCENARIO_ORDER := docker_host docker_registry databases kvm_host lab kernel shared_volume_nfs
 SCENARIOS   ?= $(filter $(notdir $(wildcard molecule/*)),$(SCENARIO_ORDER)) \
@@ -66,7 +69,7 @@ link:  ## Make this checkout resolve as labforge.virt (.build/collections)
 docker:  ## Make sure a Docker engine answers (installs docker.io and starts dockerd if needed)
 	@tools/lab/ensure-docker
 
-images: docker  ## Build the lab images locally (cached by recipe hash)
+images: docker  ## Build the lab images locally, trixie and bookworm (cached by recipe hash)
 	@tools/lab/build-images
 
 yamllint: venv
@@ -92,6 +95,9 @@ unit-core%: link  ## pytest tests/unit on another ansible-core line, e.g. unit-c
 galaxy: venv  ## Build the collection, install it offline into a fresh path, resolve it by FQCN
 	@tools/ci/galaxy-check
 
+galaxy-core%: link  ## Install the built collection with another ansible-core line and run preflight, e.g. galaxy-core2.21
+	@tools/ci/galaxy-install-check --core $*
+
 docs-lint: venv link  ## Docs and packaging: antsibull-docs lint, tarball content, FQCNs vs declared minimums
 	antsibull-docs lint-collection-docs --plugin-docs .
 	@tools/ci/package-check
@@ -103,7 +109,7 @@ awx-project: venv  ## ansible-runner runs preflight.yml from this repository as 
 molecule: venv link images  ## molecule test, every scenario
 	@rc=0; for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" molecule test -s $$s || rc=1; done; exit $$rc
 
-molecule-%: venv link images  ## molecule test -s SCENARIO
+molecule-%: venv link images  ## molecule test -s SCENARIO (Debian 13; LABFORGE_SUITE=bookworm: Debian 12)
 	molecule test -s $*
 
 test: venv link  ## Everything CI runs; prints one summary line per stage
@@ -118,6 +124,7 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	for c in $(SANITY_LINES); do $(MAIN_LANE) "sanity core$$c" tools/ci/sanity --core $$c || rc=1; done; \
 	for c in $(CORE_LINES); do $(MAIN_LANE) "unit core$$c" tools/ci/unit --core $$c || rc=1; done; \
 	$(MAIN_LANE) galaxy        $(MAKE) -s galaxy       || rc=1; \
+	for c in $(SANITY_LINES); do $(MAIN_LANE) "galaxy core$$c" tools/ci/galaxy-install-check --core $$c || rc=1; done; \
 	$(MAIN_LANE) docs          $(MAKE) -s docs-lint    || rc=1; \
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
 	for s in $(filter-out $(VM_SCENARIOS),$(TEST_SCENARIOS)); do $(MAIN_LANE) "molecule $$s" molecule test -s $$s || rc=1; done; \

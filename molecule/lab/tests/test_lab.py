@@ -13,7 +13,8 @@ import pytest
 from conftest import DOCKER1, DOCKER2, EPHEMERAL, KVM, REGISTRY, get_host
 
 SYNC_CONTAINER = "syncthing_lab_data"
-SYNC_IMAGE = "labforge/syncthing:bookworm"
+SUITE = os.environ["LABFORGE_SUITE"]  # set by .config/molecule/config.yml
+SYNC_IMAGE = f"labforge/syncthing:{SUITE}"
 
 
 def test_report_has_every_host_reported(report):
@@ -57,7 +58,7 @@ def test_report_shared_volume_proof(report):
 def test_report_databases_run_on_the_stand_in(report, name, container, kind):
     (db,) = report[name]["databases"]
     assert db["name"] == container and db["state"] == "running"
-    assert db["stand_in"] is True and db["image"] == "labforge/db-double:bookworm"
+    assert db["stand_in"] is True and db["image"] == f"labforge/db-double:{SUITE}"
     info = json.loads(get_host(name).check_output("docker inspect %s" % container))[0]
     assert info["State"]["Running"] and not info["HostConfig"]["Privileged"]
     assert info["Config"]["Labels"]["org.labforge.test-double"] == "true"

@@ -20,7 +20,7 @@ SERVER_ADDR = "192.168.77.10"
 LIVE_EXPORT, LIVE_PATH, LIVE_CONTAINER = "/srv/nfs/database_live", "/opt/database/live", "nfs_client_opt_database_live"
 REF_EXPORT, REF_PATH, REF_CONTAINER = "/srv/nfs/reference", "/opt/reference", "nfs_client_opt_reference"
 VOL_NAME, VOL_PATH, VOL_CONTAINER = "reference_vol", "/srv/reference", "nfs_client_srv_reference"
-IMAGE = "labforge/tiny:bookworm"
+IMAGE = f"labforge/tiny:{os.environ['LABFORGE_SUITE']}"  # set by .config/molecule/config.yml
 APP_UID = 1000
 NOBODY_UID = 65534
 

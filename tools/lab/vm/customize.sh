@@ -2,11 +2,13 @@
 # Runs inside the VM tree (chroot) after the packages are installed, before the offline
 # SELinux labelling. Everything here is about booting under qemu and being reachable by
 # Molecule over ssh; nothing the roles configure.
+# Usage: customize.sh SUITE   (trixie, bookworm)
 set -eu
-cat >/etc/apt/sources.list <<'SRC'
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
+suite=$1
+cat >/etc/apt/sources.list <<SRC
+deb http://deb.debian.org/debian $suite main
+deb http://deb.debian.org/debian $suite-updates main
+deb http://deb.debian.org/debian-security $suite-security main
 SRC
 printf 'labforge-vm\n' >/etc/hostname
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tlabforge-vm\n::1\tlocalhost ip6-localhost ip6-loopback\n' >/etc/hosts
