@@ -40,6 +40,8 @@ VM_LANE_LOG := $(CURDIR)/.build/vm-lane
 # (every task is a Python start inside TCG), while the other stages only lose the share it takes.
 MAIN_LANE   := nice -n 10 tools/ci/stage
 IMAGES_RC   := $(CURDIR)/.build/images.rc
+# Molecule runs on the newest ansible-core pair (tools/ci/molecule-venv; .venv when its Python is missing).
+export MOLECULE := $(CURDIR)/tools/ci/molecule
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
@@ -107,10 +109,10 @@ awx-project: venv  ## ansible-runner runs preflight.yml from this repository as 
 	@tools/ci/awx-project-check
 
 molecule: venv link images  ## molecule test, every scenario
-	@rc=0; for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" molecule test -s $$s || rc=1; done; exit $$rc
+	@rc=0; for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" $(MOLECULE) test -s $$s || rc=1; done; exit $$rc
 
 molecule-%: venv link images  ## molecule test -s SCENARIO (Debian 13; LABFORGE_SUITE=bookworm: Debian 12)
-	molecule test -s $*
+	$(MOLECULE) test -s $*
 
 test: venv link  ## Everything CI runs; prints one summary line per stage
 	@rm -f $(SUMMARY) $(IMAGES_RC); rc=0; \
@@ -127,14 +129,14 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	for c in $(SANITY_LINES); do $(MAIN_LANE) "galaxy core$$c" tools/ci/galaxy-install-check --core $$c || rc=1; done; \
 	$(MAIN_LANE) docs          $(MAKE) -s docs-lint    || rc=1; \
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
-	for s in $(filter-out $(VM_SCENARIOS),$(TEST_SCENARIOS)); do $(MAIN_LANE) "molecule $$s" molecule test -s $$s || rc=1; done; \
+	for s in $(filter-out $(VM_SCENARIOS),$(TEST_SCENARIOS)); do $(MAIN_LANE) "molecule $$s" $(MOLECULE) test -s $$s || rc=1; done; \
 	echo "waiting for the VM lane"; wait $$vm_lane || rc=1; \
 	for s in $(VM_SCENARIOS); do printf '\n=== VM lane: last 80 lines of %s\n' "$(VM_LANE_LOG)-$$s.log"; tail -n 80 $(VM_LANE_LOG)-$$s.log; done; \
 	printf '\n=== summary\n'; cat $(SUMMARY); \
 	if [ $$rc -eq 0 ]; then echo "make test: all stages passed"; else echo "make test: FAILED"; fi; exit $$rc
 
 test-nfs: venv link images  ## The scenario make test leaves out: shared_volume_nfs (two VMs, NFS server and client)
-	@tools/ci/stage "molecule shared_volume_nfs" molecule test -s shared_volume_nfs
+	@tools/ci/stage "molecule shared_volume_nfs" $(MOLECULE) test -s shared_volume_nfs
 
 lab: venv link images  ## Bring up the lab containers and run playbooks/site.yml on them
 	@tools/lab/lab up
