@@ -31,10 +31,9 @@ TEST_SKIP   ?= shared_volume_nfs
 TEST_SCENARIOS := $(filter-out $(TEST_SKIP),$(SCENARIOS))
 # The scenarios that boot VMs under TCG. An emulated VM keeps about one core busy, so `make test`
 # runs them in a lane of their own beside the other stages, all at once (tools/ci/vm-lane, one log
-# each, VM_LANE_LOG-<scenario>.log, shown at the end); those in VM_LANE_NO_IMAGES load no lab image
-# and start before the images are built.
+# each, VM_LANE_LOG-<scenario>.log, shown at the end); they load the tiny lab image, so they start
+# once the images stage is done (a few seconds when the images are cached).
 VM_SCENARIOS := $(filter kernel shared_volume_nfs,$(TEST_SCENARIOS))
-export VM_LANE_NO_IMAGES := kernel
 VM_LANE_LOG := $(CURDIR)/.build/vm-lane
 # The other stages run niced: an emulated VM slows down several times when it competes for the CPU
 # (every task is a Python start inside TCG), while the other stages only lose the share it takes.
