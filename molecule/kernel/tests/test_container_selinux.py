@@ -33,6 +33,9 @@ def pair(host, image):
     base = "/srv/labforge-selinux-%s" % tag
     private, shared = base + "/private", base + "/shared"
     host.check_output("mkdir -p %s %s" % (private, shared))
+    # dockerd_t may relabel container_file_t but not var_t (the relabelfrom is denied and `docker
+    # run` fails): a bind-mount source gets the container type first, as `semanage fcontext` would.
+    host.check_output("chcon -R -t container_file_t %s" % base)
     names = ("sel-a-" + tag, "sel-b-" + tag)
     host.check_output("docker run -d --name %s -v %s:/private:Z -v %s:/shared:z %s sleep 600"
                       % (names[0], private, shared, image))
