@@ -66,7 +66,7 @@ for i in $(seq 1 "$runs"); do
   rows+=("$i $t1 $c1 $t2 $c2")
 done
 
-printf '\nlabforge.virt.docker_host on one Debian bookworm dind container (%s, %s cores, load %s)\n' \
+printf '\nlabforge.virt.docker_host on one Debian %s dind container (%s, %s cores, load %s)\n' "${LABFORGE_SUITE:-trixie}" \
   "$(docker version --format '{{.Server.Version}}' 2>/dev/null)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
 printf '%-4s | %-16s | %-8s | %-16s | %-8s\n' run "converge (s)" changed "second run (s)" changed
 printf '%s\n' "-----+------------------+----------+------------------+---------"
