@@ -78,6 +78,11 @@ systemctl disable docker.service docker.socket containerd.service nfs-server.ser
 printf 'SELINUX=enforcing\nSELINUXTYPE=default\n' >/etc/selinux/config
 rm -f /.autorelabel
 
+# A starved emulated VM (two VMs and the other stages on two cores) needs minutes for what takes
+# seconds: systemd's 90 s start timeout failed systemd-networkd that way, and the VM never answered.
+mkdir -p /etc/systemd/system.conf.d
+printf '[Manager]\nDefaultTimeoutStartSec=600s\n' >/etc/systemd/system.conf.d/10-labforge-slow-boot.conf
+
 # Units that only slow a boot under emulation.
 for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
     fstrim.timer man-db.timer systemd-networkd-wait-online.service; do
