@@ -18,8 +18,8 @@ import yaml
 
 SCENARIO = pathlib.Path(__file__).resolve().parents[1]
 ROOT = SCENARIO.parents[1]
-# The test values of molecule.yml: none may ever show up in Ansible's output.
 SUITE = os.environ["LABFORGE_SUITE"]  # set by .config/molecule/config.yml
+# The test values of molecule.yml: none may ever show up in Ansible's output.
 SECRETS = ["Lab-Db2-test-4711", "Lab-Sys-test-4711", "Lab-App-test-4711", "Lab-Push-test-4711"]
 DB2_SYSCTLS = {
     "kernel.shmmni": "4096",
