@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The estate report: one row per host from the raw results of read-only modules, and its table.
 
-playbooks/report.yml collects per host what virt_host_info, svirt_label_info and
-community.docker.docker_host_info (verbose containers) return, plus the proofs of
-playbooks/verify.yml, and hands them here; nothing in this file touches a host.
+playbooks/report.yml collects per host what virt_host_info, svirt_label_info,
+community.docker.docker_host_info (verbose containers) and community.docker.docker_container_info
+(each container, for its SELinux label) return, plus the proofs of playbooks/verify.yml, and hands
+them here; nothing in this file touches a host.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -42,6 +43,14 @@ def _docker(info):
             'live_restore': host.get('LiveRestoreEnabled')}
 
 
+def _labels(inspected):
+    """Each container's name and the SELinux context its processes run in (docker inspect's
+    ProcessLabel; empty where dockerd runs without selinux-enabled)."""
+    out = [{'name': (c.get('Name') or '').lstrip('/'), 'label': c.get('ProcessLabel') or None}
+           for c in inspected or [] if c]
+    return sorted(out, key=lambda c: c['name'])
+
+
 def _database(name, containers):
     found = [c for c in containers if name in _names(c)]
     if not found:
@@ -55,7 +64,8 @@ def _database(name, containers):
 
 def report_row(raw):
     """One host's row. ``raw`` holds host, groups and whatever of virt, svirt, docker, registry,
-    shared_volume and databases applies to the host (None or absent where not)."""
+    shared_volume, databases and containers (docker inspect results) applies to the host (None or
+    absent where not)."""
     containers = (raw.get('docker') or {}).get('containers') or []
     row = {
         'host': raw['host'],
@@ -67,6 +77,7 @@ def report_row(raw):
         'registry': raw.get('registry') or None,
         'shared_volume': None,
         'databases': [_database(n, containers) for n in raw.get('databases') or []],
+        'containers': _labels(raw.get('containers')) if raw.get('docker') else None,
     }
     volume = raw.get('shared_volume')
     if volume:
@@ -102,11 +113,11 @@ def _db_cell(db):
 def report_markdown(rows):
     lines = ['# labforge.virt estate report', '',
              '| host | groups | KVM | guests (sVirt label) | docker (storage driver) | registry (push/pull) '
-             '| shared volume | databases |',
-             '|---|---|---|---|---|---|---|---|']
+             '| shared volume | databases | containers (SELinux label) |',
+             '|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         if r.get('status') != 'reported':
-            lines.append('| %s | %s | %s | | | | | |' % (r['host'], _cell(', '.join(r.get('groups') or [])), r['status']))
+            lines.append('| %s | %s | %s | | | | | | |' % (r['host'], _cell(', '.join(r.get('groups') or [])), r['status']))
             continue
         kvm = r.get('kvm')
         guests = r.get('guests')
@@ -124,5 +135,6 @@ def report_markdown(rows):
             '%s %s: %s; %s' % (volume['backend'], volume.get('name', ''), ', '.join(volume['containers']) or 'no container',
                                volume.get('proof') or 'not proven in this run') if volume else None,
             '; '.join(_db_cell(d) for d in r.get('databases') or []),
+            '; '.join('%s %s' % (c['name'], c['label'] or 'no SELinux label') for c in r.get('containers') or []),
         ]) + ' |')
     return '\n'.join(lines) + '\n'

@@ -3,10 +3,15 @@
 dockerd labels each container container_t with a category pair of its own (as libvirt gives each
 guest svirt_t with one); a volume relabelled for one container (`:Z`) carries that pair, so the
 other container is denied by the policy's MCS constraints (the AVC is read from the audit log);
-a shared volume (`:z`) carries no category and is writable from both.
+a shared volume (`:z`) carries no category and is writable from both. prepare disabled the
+container policy module (with the four that depend on it): the role enabled it again. The estate
+report (playbooks/report.yml) shows each container's label.
 """
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -58,6 +63,19 @@ def _level(label):
 
 def _file_label(host, path):
     return host.check_output("getfattr --absolute-names --only-values -n security.selinux %s" % path).rstrip("\x00")
+
+
+def _modules(host):
+    """semodule --list-modules=full -> {name: enabled}."""
+    return {line.split()[1]: not line.rstrip().endswith("disabled")
+            for line in host.check_output("semodule --list-modules=full").splitlines() if line.strip()}
+
+
+def test_role_enabled_the_container_module_prepare_disabled(host):
+    modules = _modules(host)
+    assert modules["container"] is True
+    # Only what container_t needs: the modules prepare disabled with it stay as the administrator left them.
+    assert [m for m in ("crio", "docker", "kubernetes", "podman") if modules[m]] == []
 
 
 def test_daemon_runs_with_selinux_enabled(host):
@@ -113,3 +131,21 @@ def test_shared_volume_is_writable_from_both(host, pair):
     for name in names:
         host.check_output("docker exec %s sh -c 'echo %s > /shared/%s.txt'" % (name, name, name))
         assert host.file("%s/%s.txt" % (shared, name)).content_string == name + "\n"
+
+
+def test_report_shows_each_containers_label(host, pair, tmp_path):
+    names, _private, _shared = pair
+    root = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         os.path.join(root, "playbooks", "report.yml"), "-e", "report_dir=%s" % tmp_path,
+         "-e", "labforge_report_hosts=docker_hosts"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"), timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    (row,) = json.loads((tmp_path / "labforge-report.json").read_text())
+    reported = {c["name"]: c["label"] for c in row["containers"]}
+    for name in names:
+        assert reported[name] == _process_label(host, name)
+        assert ":container_t:" in reported[name]
+    assert "%s %s" % (names[0], reported[names[0]]) in (tmp_path / "labforge-report.md").read_text()

@@ -74,3 +74,21 @@ def test_markdown_has_one_line_per_host_and_escapes_pipes():
     assert 'a\\|b' in lines[-1]
     assert 'db2: running labforge/db-double:bookworm, ports 50000 (stand-in: test double, not the real database)' in lines[-1]
     assert 'written on lab-docker1, read on lab-docker2' in lines[-1]
+
+
+def test_containers_keep_their_selinux_label_sorted_by_name():
+    inspected = [
+        {'Name': '/sel-b', 'ProcessLabel': 'system_u:system_r:container_t:s0:c5,c9'},
+        {'Name': '/sel-a', 'ProcessLabel': ''},
+    ]
+    row = report_row({'host': 'kernel-vm', 'docker': load('docker_host_info_verbose.json'), 'containers': inspected})
+    assert row['containers'] == [{'name': 'sel-a', 'label': None},
+                                 {'name': 'sel-b', 'label': 'system_u:system_r:container_t:s0:c5,c9'}]
+    line = report_markdown([row]).splitlines()[-1]
+    assert line.endswith('| sel-a no SELinux label; sel-b system_u:system_r:container_t:s0:c5,c9 |')
+
+
+def test_hosts_without_docker_have_no_container_column():
+    row = report_row({'host': 'kvm1', 'groups': ['kvm_hosts']})
+    assert row['containers'] is None
+    assert report_markdown([row]).splitlines()[-1].endswith('| - |')

@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) labforge.virt developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: selinux_policy_module
+short_description: Install, enable, disable or remove an SELinux policy module
+version_added: 0.1.0
+description:
+  - Brings one SELinux policy module to the state asked for with C(semodule), in one transaction, and only when
+    the policy store says it is not there yet (C(semodule --list-modules=full)).
+  - With O(src), the module installed at O(priority) is extracted and compared with the file; it is
+    (re)installed only when missing or different. A bzip2-compressed C(.pp) (Debian ships
+    C(/usr/share/selinux/default/*.pp.bz2)) is compared by its content.
+  - Used by labforge.virt.svirt (its local CIL module, removed again when no rules are left) and
+    labforge.virt.docker_host (the distribution's C(container) module, which defines C(container_t)).
+author:
+  - labforge.virt developers (@labforge)
+options:
+  name:
+    description:
+      - The module's name as the policy store knows it (C(semodule -l)).
+    type: str
+    required: true
+  state:
+    description:
+      - V(enabled) - installed (from O(src) when given) and enabled.
+      - V(disabled) - installed modules are disabled; a module that is not installed is left alone.
+      - V(absent) - the module is removed at O(priority); copies at other priorities (a policy package's) stay.
+    type: str
+    choices: [enabled, disabled, absent]
+    default: enabled
+  src:
+    description:
+      - Path on the managed host of a C(.cil), C(.pp) or C(.pp.bz2) file to install the module from.
+      - Without it, V(enabled) only enables a module that is installed already, and fails when it is not.
+    type: path
+  priority:
+    description:
+      - The priority O(src) is installed at and O(state=absent) removes from (C(semodule -X)). 100 is the
+        distribution's policy packages, 400 the default of C(semodule -i).
+    type: int
+    default: 400
+extends_documentation_fragment:
+  - labforge.virt.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the policy store and reports what would change; nothing is installed or rebuilt.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the module's installed priorities and enabled state before and after.
+requirements:
+  - C(semodule) (policycoreutils, or semodule-utils on Debian).
+seealso:
+  - module: community.general.sefcontext
+  - module: ansible.posix.seboolean
+'''
+
+EXAMPLES = r'''
+- name: Make sure the policy defines container_t (Debian 13's refpolicy ships the module)
+  labforge.virt.selinux_policy_module:
+    name: container
+    src: /usr/share/selinux/default/container.pp.bz2
+    priority: 100
+
+- name: Load a local CIL module, reloaded only when the file changed
+  labforge.virt.selinux_policy_module:
+    name: labforge_svirt
+    src: /usr/share/selinux/labforge/labforge_svirt.cil
+
+- name: Withdraw it again
+  labforge.virt.selinux_policy_module:
+    name: labforge_svirt
+    state: absent
+'''
+
+RETURN = r'''
+name:
+  description: The module's name.
+  returned: always
+  type: str
+  sample: container
+installed:
+  description: Whether the module is installed at any priority after this task (in check mode - would be).
+  returned: always
+  type: bool
+priorities:
+  description: The priorities the module is installed at after this task (in check mode - would be).
+  returned: always
+  type: list
+  elements: int
+  sample: [100]
+enabled:
+  description: Whether the module is enabled after this task (in check mode - would be).
+  returned: always
+  type: bool
+semodule_args:
+  description: The semodule arguments run (in check mode - that would run); empty when nothing changed.
+  returned: always
+  type: list
+  elements: str
+  sample: [-e, container]
+'''
+
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.labforge.virt.plugins.module_utils._semodule import (
+    SemoduleError, after, module_bytes, module_state, parse_full_listing, plan, valid_name,
+)
+
+
+def _listing(module, semodule):
+    rc, out, err = module.run_command([semodule, '--list-modules=full'], environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        module.fail_json(msg='semodule --list-modules=full failed: %s' % (err or out).strip())
+    try:
+        return parse_full_listing(out)
+    except SemoduleError as e:
+        module.fail_json(msg=str(e))
+
+
+def _installed_bytes(module, semodule, name, priority):
+    """The module as installed at ``priority`` (semodule -E, in its source language), or None."""
+    workdir = tempfile.mkdtemp(prefix='labforge-semodule-')
+    try:
+        rc, out, err = module.run_command([semodule, '-X', str(priority), '-E', name, '-H'], cwd=workdir)
+        if rc != 0:
+            module.fail_json(msg='semodule could not extract %s at priority %d: %s' % (name, priority, (err or out).strip()))
+        files = os.listdir(workdir)
+        if len(files) != 1:
+            module.fail_json(msg='semodule -E %s wrote %d files, expected one' % (name, len(files)))
+        with open(os.path.join(workdir, files[0]), 'rb') as f:
+            return f.read()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _src_needed(module, semodule, current, name, src, priority):
+    if src is None:
+        return None
+    if not os.path.isfile(src):
+        module.fail_json(msg='src %s does not exist or is not a file' % src)
+    if priority not in current['priorities']:
+        return True
+    with open(src, 'rb') as f:
+        wanted = module_bytes(f.read())
+    return module_bytes(_installed_bytes(module, semodule, name, priority)) != wanted
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            state=dict(type='str', default='enabled', choices=['enabled', 'disabled', 'absent']),
+            src=dict(type='path'),
+            priority=dict(type='int', default=400),
+        ),
+        supports_check_mode=True,
+    )
+    name, state, src, priority = (module.params[k] for k in ('name', 'state', 'src', 'priority'))
+    if not valid_name(name):
+        module.fail_json(msg='name %r is not an SELinux module name (a letter, then letters, digits, _ . -)' % name)
+    if not 1 <= priority <= 999:
+        module.fail_json(msg='priority must be 1..999, not %d' % priority)
+    if src is not None and state != 'enabled':
+        module.fail_json(msg='src is only used with state=enabled')
+    semodule = module.get_bin_path('semodule', required=True)
+
+    current = module_state(_listing(module, semodule), name)
+    try:
+        ops = plan(current, state, priority, _src_needed(module, semodule, current, name, src, priority))
+    except SemoduleError as e:
+        module.fail_json(msg='SELinux policy module %s %s' % (name, e))
+    args = [a.format(name=name, src=src) for a in ops]
+    predicted = after(current, state, priority, ops)
+    result = dict(changed=bool(ops), name=name, semodule_args=args, **predicted)
+    if module._diff:
+        result['diff'] = dict(before=dict(current, name=name), after=dict(predicted, name=name))
+    if not ops or module.check_mode:
+        module.exit_json(**result)
+
+    rc, out, err = module.run_command([semodule] + args, environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        module.fail_json(msg='semodule %s failed: %s' % (' '.join(args), (err or out).strip()[-2000:]), rc=rc)
+    result.update(module_state(_listing(module, semodule), name))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
