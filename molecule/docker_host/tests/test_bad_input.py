@@ -24,6 +24,8 @@ def message(bad_input, case):
      ["overlay2 cannot use /opt/labforge-docker", "(overlay on /) is overlay", "put data-root on a volume"]),
     ("bad_type", "Check the types of the daemon.json keys the role knows",
      ['debug must be bool but is "yes"', "log-opts.max-file must be a string but is 5"]),
+    ("bad_bind_sources", "Check the bind-mount sources",
+     ["docker_host_bind_sources: / is outside", "docker_host_bind_sources: \"/srv/data/../../etc\" has a '..' component"]),
     ("bad_registry_port", "Check registry addresses are host:port with a port in 1-65535",
      ['"registry.lab.test:70000"', "port between 1 and 65535"]),
     ("bad_registry_scheme", "Check registry addresses are host:port with a port in 1-65535",

@@ -17,6 +17,7 @@ import uuid
 import pytest
 
 IMAGE_TAG = "labforge/tiny"
+BIND_SOURCES = "/srv/labforge-selinux"  # docker_host_bind_sources in molecule.yml
 
 
 @pytest.fixture(autouse=True)
@@ -35,12 +36,11 @@ def image(host):
 def pair(host, image):
     """Two long-running containers: a private file (:Z in A, mounted as is in B), a shared dir (:z)."""
     tag = uuid.uuid4().hex[:8]
-    base = "/srv/labforge-selinux-%s" % tag
+    # Below docker_host_bind_sources: created here, it inherits container_file_t from its parent.
+    # dockerd_t may relabel that type but not var_t (the relabel is denied and `docker run` fails).
+    base = "%s/%s" % (BIND_SOURCES, tag)
     private, shared = base + "/private.log", base + "/shared"
     host.check_output("mkdir -p %s && touch %s" % (shared, private))
-    # dockerd_t may relabel container_file_t but not var_t (the relabelfrom is denied and `docker
-    # run` fails): a bind-mount source gets the container type first, as `semanage fcontext` would.
-    host.check_output("chcon -R -t container_file_t %s" % base)
     names = ("sel-a-" + tag, "sel-b-" + tag)
     host.check_output("docker run -d --name %s -v %s:/private.log:Z -v %s:/shared:z %s sleep 900"
                       % (names[0], private, shared, image))
@@ -76,6 +76,11 @@ def test_role_enabled_the_container_module_prepare_disabled(host):
     assert modules["container"] is True
     # Only what container_t needs: the modules prepare disabled with it stay as the administrator left them.
     assert [m for m in ("crio", "docker", "kubernetes", "podman") if modules[m]] == []
+
+
+def test_bind_sources_carry_a_persistent_container_file_context(host):
+    assert ":container_file_t:" in host.check_output("matchpathcon %s/x" % BIND_SOURCES)
+    assert _file_label(host, BIND_SOURCES).split(":")[2] == "container_file_t"
 
 
 def test_daemon_runs_with_selinux_enabled(host):
