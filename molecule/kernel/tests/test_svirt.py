@@ -45,6 +45,17 @@ def test_selinux_enforcing(host):
     assert host.file("/sys/fs/selinux/enforce").content_string.strip() == "1"
 
 
+def test_local_policy_module_matches_the_release(host):
+    """Debian 12 needs the local rules (vars/Debian-12.yml); on Debian 13 prepare left a stale
+    labforge_svirt module and its file behind, and the role removed both."""
+    modules = host.check_output("semodule -l").split()
+    cil = host.file("/usr/share/selinux/labforge/labforge_svirt.cil")
+    if host.system_info.codename == "bookworm":
+        assert "labforge_svirt" in modules and cil.exists
+    else:
+        assert "labforge_svirt" not in modules and not cil.exists
+
+
 def test_qemu_conf(host):
     conf = host.file("/etc/libvirt/qemu.conf").content_string
     assert re.search(r'^security_driver = "selinux"$', conf, re.M)
