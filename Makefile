@@ -137,7 +137,9 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 test-nfs: venv link images  ## The scenario make test leaves out: shared_volume_nfs (two VMs, NFS server and client)
 	@tools/ci/stage "molecule shared_volume_nfs" $(MOLECULE) test -s shared_volume_nfs
 
-lab: venv link images  ## Bring up the lab containers and run playbooks/site.yml on them
+# The lab runs on one suite: only its images are built (a fresh machine saves the other debootstrap).
+lab: venv link docker  ## Bring up the lab containers and run playbooks/site.yml on them
+	@LABFORGE_SUITES=$${LABFORGE_SUITE:-trixie} tools/lab/build-images
 	@tools/lab/lab up
 
 lab-down: venv link  ## Remove the lab containers, volumes and network
