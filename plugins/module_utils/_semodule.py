@@ -14,6 +14,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import bz2
+import os
 import re
 
 STATES = ('enabled', 'disabled', 'absent')
@@ -55,6 +56,23 @@ def module_state(modules, name):
     if entry is None:
         return {'installed': False, 'priorities': [], 'enabled': False}
     return {'installed': True, 'priorities': sorted(entry['priorities']), 'enabled': entry['enabled']}
+
+
+def policy_type(config_text):
+    """SELINUXTYPE from /etc/selinux/config (``default`` on Debian, ``targeted`` on RHEL), or None."""
+    for line in config_text.splitlines():
+        key, sep, value = line.strip().partition('=')
+        if sep and key.strip() == 'SELINUXTYPE' and value.strip():
+            return value.strip().strip('"\'')
+    return None
+
+
+def stored_source(store_root, policytype, priority, name, ext):
+    """Where libsemanage keeps a module's source in the store: ``cil`` for a CIL module, ``hll`` for
+    the others (a .pp), both usually bzip2-compressed. Reading it needs no semodule run: under enforcing
+    SELinux ``semodule -E`` (semanage_t) may not write into a temporary directory."""
+    return os.path.join(store_root, policytype, 'active', 'modules', str(priority), name,
+                        'cil' if ext == 'cil' else 'hll')
 
 
 def module_bytes(data):

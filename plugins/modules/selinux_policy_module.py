@@ -14,8 +14,9 @@ version_added: 0.1.0
 description:
   - Brings one SELinux policy module to the state asked for with C(semodule), in one transaction, and only when
     the policy store says it is not there yet (C(semodule --list-modules=full)).
-  - With O(src), the module installed at O(priority) is extracted and compared with the file; it is
-    (re)installed only when missing or different. A bzip2-compressed C(.pp) (Debian ships
+  - With O(src), the module installed at O(priority) is read from the policy store
+    (C(/var/lib/selinux/<SELINUXTYPE>/active/modules), or C(semodule -E) where that is not found) and compared
+    with the file; it is (re)installed only when missing or different. A bzip2-compressed C(.pp) (Debian ships
     C(/usr/share/selinux/default/*.pp.bz2)) is compared by its content.
   - Used by labforge.virt.svirt (its local CIL module, removed again when no rules are left) and
     labforge.virt.docker_host (the distribution's C(container) module, which defines C(container_t)).
@@ -116,8 +117,11 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labforge.virt.plugins.module_utils._semodule import (
-    SemoduleError, after, module_bytes, module_state, parse_full_listing, plan, valid_name,
+    SemoduleError, after, module_bytes, module_state, parse_full_listing, plan, policy_type, stored_source, valid_name,
 )
+
+SELINUX_CONFIG = '/etc/selinux/config'
+STORE_ROOT = '/var/lib/selinux'
 
 
 def _listing(module, semodule):
@@ -130,8 +134,21 @@ def _listing(module, semodule):
         module.fail_json(msg=str(e))
 
 
-def _installed_bytes(module, semodule, name, priority):
-    """The module as installed at ``priority`` (semodule -E, in its source language), or None."""
+def _store_bytes(name, priority, ext):
+    """The module's source as the policy store keeps it, or None where the store cannot be read."""
+    try:
+        with open(SELINUX_CONFIG) as f:
+            policytype = policy_type(f.read())
+        if policytype is None:
+            return None
+        with open(stored_source(STORE_ROOT, policytype, priority, name, ext), 'rb') as f:
+            return f.read()
+    except (IOError, OSError):
+        return None
+
+
+def _extracted_bytes(module, semodule, name, priority):
+    """The module as ``semodule -E`` writes it (where the store layout is not the one expected)."""
     workdir = tempfile.mkdtemp(prefix='labforge-semodule-')
     try:
         rc, out, err = module.run_command([semodule, '-X', str(priority), '-E', name, '-H'], cwd=workdir)
@@ -146,16 +163,20 @@ def _installed_bytes(module, semodule, name, priority):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _src_needed(module, semodule, current, name, src, priority):
+def _src_needed(module, semodule, modules, name, src, priority):
     if src is None:
         return None
     if not os.path.isfile(src):
         module.fail_json(msg='src %s does not exist or is not a file' % src)
-    if priority not in current['priorities']:
+    ext = modules.get(name, {}).get('priorities', {}).get(priority)
+    if ext is None:
         return True
     with open(src, 'rb') as f:
         wanted = module_bytes(f.read())
-    return module_bytes(_installed_bytes(module, semodule, name, priority)) != wanted
+    installed = _store_bytes(name, priority, ext)
+    if installed is None:
+        installed = _extracted_bytes(module, semodule, name, priority)
+    return module_bytes(installed) != wanted
 
 
 def main():
@@ -177,9 +198,10 @@ def main():
         module.fail_json(msg='src is only used with state=enabled')
     semodule = module.get_bin_path('semodule', required=True)
 
-    current = module_state(_listing(module, semodule), name)
+    modules = _listing(module, semodule)
+    current = module_state(modules, name)
     try:
-        ops = plan(current, state, priority, _src_needed(module, semodule, current, name, src, priority))
+        ops = plan(current, state, priority, _src_needed(module, semodule, modules, name, src, priority))
     except SemoduleError as e:
         module.fail_json(msg='SELinux policy module %s %s' % (name, e))
     args = [a.format(name=name, src=src) for a in ops]

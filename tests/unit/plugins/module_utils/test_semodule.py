@@ -7,7 +7,7 @@ import os
 import pytest
 
 from ansible_collections.labforge.virt.plugins.module_utils._semodule import (
-    SemoduleError, after, module_bytes, module_state, parse_full_listing, plan, valid_name,
+    SemoduleError, after, module_bytes, module_state, parse_full_listing, plan, policy_type, stored_source, valid_name,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'semodule')
@@ -86,3 +86,16 @@ def test_module_bytes_decompresses_bzip2_only():
                                       ('../x', False), ('a b', False), ('9lives', False)])
 def test_valid_name(name, ok):
     assert valid_name(name) is ok
+
+
+def test_policy_type_from_the_config():
+    assert policy_type('# comment\nSELINUX=enforcing\nSELINUXTYPE=default\n') == 'default'
+    assert policy_type('SELINUXTYPE="targeted"') == 'targeted'
+    assert policy_type('SELINUX=enforcing\n') is None
+
+
+def test_stored_source_follows_libsemanage_layout():
+    assert stored_source('/var/lib/selinux', 'default', 100, 'container', 'pp') == \
+        '/var/lib/selinux/default/active/modules/100/container/hll'
+    assert stored_source('/var/lib/selinux', 'default', 400, 'labforge_svirt', 'cil') == \
+        '/var/lib/selinux/default/active/modules/400/labforge_svirt/cil'

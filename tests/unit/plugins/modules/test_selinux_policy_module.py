@@ -1,7 +1,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """selinux_policy_module against a stand-in semodule: a small program on PATH that keeps a policy
-store in a directory, starts from a real Debian 13 listing and logs every call, so the tests see
-exactly which semodule commands the module runs (and that check mode runs none that change)."""
+store in a directory (libsemanage's layout: modules/PRIORITY/NAME/{cil,hll}, bzip2-compressed),
+starts from a real Debian 13 listing and logs every call, so the tests see exactly which semodule
+commands the module runs (and that check mode runs none that change)."""
 
 import bz2
 import json
@@ -21,9 +22,15 @@ FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'semo
 
 FAKE_SEMODULE = textwrap.dedent('''\
     #!{python}
-    """A policy store in STORE/state.json: {{name: {{"priorities": {{prio: ext}}, "enabled": bool}}}}."""
+    """A policy store in STORE/state.json: {{name: {{"priorities": {{prio: ext}}, "enabled": bool}}}};
+    module sources under STORE/var-lib-selinux/default/active/modules, as libsemanage keeps them."""
     import bz2, json, os, sys
     store = os.environ['FAKE_SEMODULE_STORE']
+
+    def source(prio, name, ext):
+        return os.path.join(store, 'var-lib-selinux', 'default', 'active', 'modules', prio, name,
+                            'cil' if ext == 'cil' else 'hll')
+
     with open(os.path.join(store, 'calls.log'), 'a') as log:
         log.write(json.dumps(sys.argv[1:]) + '\\n')
     state = json.load(open(os.path.join(store, 'state.json')))
@@ -46,7 +53,8 @@ FAKE_SEMODULE = textwrap.dedent('''\
             name, ext = os.path.basename(arg).split('.')[0], os.path.basename(arg).split('.')[1]
             data = open(arg, 'rb').read()
             data = bz2.decompress(data) if data[:3] == b'BZh' else data
-            open(os.path.join(store, '%s-%s' % (prio, name)), 'wb').write(data)
+            os.makedirs(os.path.dirname(source(prio, name, ext)), exist_ok=True)
+            open(source(prio, name, ext), 'wb').write(bz2.compress(data))
             state.setdefault(name, {{'priorities': {{}}, 'enabled': True}})['priorities'][prio] = ext
         elif op == '-r':
             if prio not in state.get(arg, {{}}).get('priorities', {{}}):
@@ -58,7 +66,7 @@ FAKE_SEMODULE = textwrap.dedent('''\
             state[arg]['enabled'] = op == '-e'
         elif op == '-E':
             ext = state[arg]['priorities'][prio]
-            open('%s.%s' % (arg, ext), 'wb').write(open(os.path.join(store, '%s-%s' % (prio, arg)), 'rb').read())
+            open('%s.%s' % (arg, ext), 'wb').write(bz2.decompress(open(source(prio, arg, ext), 'rb').read()))
         else:
             sys.exit('fake semodule: unknown %s' % op)
     json.dump(state, open(os.path.join(store, 'state.json'), 'w'))
@@ -73,7 +81,12 @@ def store(tmp_path, monkeypatch):
     state = dict((name, {'priorities': dict((str(p), e) for p, e in m['priorities'].items()), 'enabled': m['enabled']})
                  for name, m in listing.items())
     (tmp_path / 'state.json').write_text(json.dumps(state))
-    (tmp_path / '100-container').write_bytes(b'container module, as the policy package installed it')
+    container = tmp_path / 'var-lib-selinux' / 'default' / 'active' / 'modules' / '100' / 'container'
+    container.mkdir(parents=True)
+    (container / 'hll').write_bytes(bz2.compress(b'container module, as the policy package installed it'))
+    (tmp_path / 'config').write_text('SELINUX=enforcing\nSELINUXTYPE=default\n')
+    monkeypatch.setattr(selinux_policy_module, 'STORE_ROOT', str(tmp_path / 'var-lib-selinux'))
+    monkeypatch.setattr(selinux_policy_module, 'SELINUX_CONFIG', str(tmp_path / 'config'))
     bindir = tmp_path / 'bin'
     bindir.mkdir()
     fake = bindir / 'semodule'
@@ -140,6 +153,20 @@ def test_a_bzip2_package_matching_the_store_is_not_reinstalled(store, tmp_path, 
     rc, out = run({'name': 'container', 'src': str(pp), 'priority': 100}, capsys)
     # Only the disabled state needed changing, not the content.
     assert out['semodule_args'] == ['-e', 'container']
+
+
+def test_the_store_is_read_not_extracted(store, tmp_path, capsys):
+    """Under enforcing SELinux semodule -E may not write into a temporary directory: the source is
+    read from the store, and -E only runs where the store has no file for the module."""
+    cil = tmp_path / 'labforge_svirt.cil'
+    cil.write_text('(typeattribute stale)\n')
+    run({'name': 'labforge_svirt', 'src': str(cil)}, capsys)
+    run({'name': 'labforge_svirt', 'src': str(cil)}, capsys)
+    assert [c for c in calls(store) if '-E' in c] == []
+    (store / 'config').write_text('SELINUX=enforcing\n')  # no SELINUXTYPE: the store path is unknown
+    rc, out = run({'name': 'labforge_svirt', 'src': str(cil)}, capsys)
+    assert out['changed'] is False
+    assert [c for c in calls(store) if '-E' in c] == [['-X', '400', '-E', 'labforge_svirt', '-H']]
 
 
 def test_a_missing_module_is_installed_and_enabled_in_one_transaction(store, tmp_path, capsys):
