@@ -69,23 +69,35 @@ def test_server_is_nfsv4_only(server):
     assert server.check_output("systemctl is-enabled rpcbind.socket || true") == "masked"
 
 
+def _debian_12(host):
+    return host.system_info.codename == "bookworm"
+
+
 def test_selinux_enforcing_with_the_nfs_booleans(server, client):
     # Both VMs enforce Debian's refpolicy, which ships these booleans off: the roles turned them on.
-    for host, booleans in ((server, ("nfs_export_all_ro", "nfs_export_all_rw")), (client, ("virt_use_nfs",))):
+    # Debian 13's container module has its own (container_use_nfs: containers and dockerd's NFS mounts).
+    client_booleans = ("virt_use_nfs",) + (() if _debian_12(client) else ("container_use_nfs",))
+    for host, booleans in ((server, ("nfs_export_all_ro", "nfs_export_all_rw")), (client, client_booleans)):
         assert host.check_output("getenforce") == "Enforcing"
         for name in booleans:
             assert host.check_output("getsebool %s" % name) == "%s --> on" % name
 
 
-def test_docker_runs_without_selinux_labels_on_a_policy_without_container_types(client):
-    # Debian's refpolicy has no container_t: docker_host leaves selinux-enabled off (with a warning)
-    # instead of a daemon.json that makes every `docker run` fail.
+def test_docker_labels_containers_where_the_policy_can(client):
+    # Debian 12's refpolicy has no container_t: docker_host leaves selinux-enabled off (with a warning)
+    # instead of a daemon.json that makes every `docker run` fail. Debian 13's has: containers are
+    # labelled, and every NFS test below runs with confined containers.
     daemon = json.loads(client.file("/etc/docker/daemon.json").content_string)
-    assert "selinux-enabled" not in daemon
-    assert "selinux" not in client.check_output("docker info --format '{{json .SecurityOptions}}'")
+    options = client.check_output("docker info --format '{{json .SecurityOptions}}'")
+    if _debian_12(client):
+        assert "selinux-enabled" not in daemon and "selinux" not in options
+    else:
+        assert daemon["selinux-enabled"] is True and "name=selinux" in options
 
 
 def test_selinux_labelling_asked_for_on_such_a_policy_is_refused_before_any_change(client):
+    if not _debian_12(client):
+        pytest.skip("Debian 13's policy defines container_t: docker_host_selinux: enabled is accepted")
     before = client.file("/etc/docker/daemon.json").sha256sum
     run = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
