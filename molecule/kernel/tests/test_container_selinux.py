@@ -71,11 +71,11 @@ def _modules(host):
             for line in host.check_output("semodule --list-modules=full").splitlines() if line.strip()}
 
 
-def test_role_enabled_the_container_module_prepare_disabled(host):
+def test_role_enabled_the_container_modules_prepare_disabled(host):
     modules = _modules(host)
-    assert modules["container"] is True
-    # Only what container_t needs: the modules prepare disabled with it stay as the administrator left them.
-    assert [m for m in ("crio", "docker", "kubernetes", "podman") if modules[m]] == []
+    assert modules["container"] is True and modules["docker"] is True
+    # Only what Docker needs: the modules prepare disabled with them stay as the administrator left them.
+    assert [m for m in ("crio", "kubernetes", "podman") if modules[m]] == []
 
 
 def test_bind_sources_carry_a_persistent_container_file_context(host):
