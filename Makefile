@@ -20,8 +20,10 @@ SUMMARY     := $(CURDIR)/.build/test-summary.txt
 # Debian suites: every scenario runs on LABFORGE_SUITE (default trixie, Debian 13); the container
 # scenarios docker_host, docker_registry and kvm_host pin one instance to bookworm (Debian 12) in
 # the same run. `LABFORGE_SUITE=bookworm make molecule-kernel` runs a scenario on Debian 12 alone.
-# Scenarios run in this order; any other scenario directory runs after them.
-SCENARIO_ORDER := docker_host docker_registry databases kvm_host lab kernel shared_volume_nfs
+# Scenarios run in this order, the longest first (in `make test` both lanes take container
+# scenarios from one queue, and the longest first lets them finish together); any other scenario
+# directory runs after them.
+SCENARIO_ORDER := lab kvm_host docker_host docker_registry databases kernel shared_volume_nfs
 SCENARIOS   ?= $(filter $(notdir $(wildcard molecule/*)),$(SCENARIO_ORDER)) \
                $(filter-out $(SCENARIO_ORDER),$(notdir $(wildcard molecule/*)))
 # make test runs every scenario but these: shared_volume_nfs boots two more emulated VMs (about 25
@@ -35,6 +37,9 @@ TEST_SCENARIOS := $(filter-out $(TEST_SKIP),$(SCENARIOS))
 # once the images stage is done (a few seconds when the images are cached).
 VM_SCENARIOS := $(filter kernel shared_volume_nfs,$(TEST_SCENARIOS))
 VM_LANE_LOG := $(CURDIR)/.build/vm-lane
+# The container scenarios both lanes share (tools/ci/scenario-queue), and the claims of this run.
+QUEUED_SCENARIOS := $(filter-out $(VM_SCENARIOS),$(TEST_SCENARIOS))
+QUEUE_CLAIMS := $(CURDIR)/.build/queue-claims
 # The other stages run niced: an emulated VM slows down several times when it competes for the CPU
 # (every task is a Python start inside TCG), while the other stages only lose the share it takes.
 MAIN_LANE   := nice -n 10 tools/ci/stage
@@ -114,9 +119,9 @@ molecule-%: venv link images  ## molecule test -s SCENARIO (Debian 13; LABFORGE_
 	$(MOLECULE) test -s $*
 
 test: venv link  ## Everything CI runs; prints one summary line per stage
-	@rm -f $(SUMMARY) $(IMAGES_RC); rc=0; \
-	tools/ci/vm-lane $(IMAGES_RC) $(VM_LANE_LOG) $(VM_SCENARIOS) & vm_lane=$$!; \
-	echo "VM lane ($(VM_SCENARIOS)) started in the background, logs: $(VM_LANE_LOG)-<scenario>.log"; \
+	@rm -rf $(SUMMARY) $(IMAGES_RC) $(QUEUE_CLAIMS) $(VM_LANE_LOG)-*.log; rc=0; \
+	tools/ci/vm-lane $(IMAGES_RC) $(VM_LANE_LOG) $(QUEUE_CLAIMS) $(VM_SCENARIOS) -- $(QUEUED_SCENARIOS) & vm_lane=$$!; \
+	echo "VM lane ($(VM_SCENARIOS), then the scenario queue) started in the background, logs: $(VM_LANE_LOG)-<scenario>.log"; \
 	$(MAIN_LANE) images $(MAKE) -s images; echo $$? >$(IMAGES_RC); [ "$$(cat $(IMAGES_RC))" = 0 ] || rc=1; \
 	$(MAIN_LANE) yamllint      $(MAKE) -s yamllint     || rc=1; \
 	$(MAIN_LANE) ansible-lint  $(MAKE) -s ansible-lint || rc=1; \
@@ -128,9 +133,9 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	for c in $(SANITY_LINES); do $(MAIN_LANE) "galaxy core$$c" tools/ci/galaxy-install-check --core $$c || rc=1; done; \
 	$(MAIN_LANE) docs          $(MAKE) -s docs-lint    || rc=1; \
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
-	for s in $(filter-out $(VM_SCENARIOS),$(TEST_SCENARIOS)); do $(MAIN_LANE) "molecule $$s" $(MOLECULE) test -s $$s || rc=1; done; \
+	nice -n 10 tools/ci/scenario-queue $(QUEUE_CLAIMS) - $(QUEUED_SCENARIOS) || rc=1; \
 	echo "waiting for the VM lane"; wait $$vm_lane || rc=1; \
-	for s in $(VM_SCENARIOS); do printf '\n=== VM lane: last 80 lines of %s\n' "$(VM_LANE_LOG)-$$s.log"; tail -n 80 $(VM_LANE_LOG)-$$s.log; done; \
+	for f in $(VM_LANE_LOG)-*.log; do printf '\n=== VM lane: last 80 lines of %s\n' "$$f"; tail -n 80 "$$f"; done; \
 	printf '\n=== summary\n'; cat $(SUMMARY); \
 	if [ $$rc -eq 0 ]; then echo "make test: all stages passed"; else echo "make test: FAILED"; fi; exit $$rc
 
