@@ -64,6 +64,12 @@ def test_registry_ca_trusted(host):
     assert ca.content_string.startswith("-----BEGIN CERTIFICATE-----")
 
 
+def test_withdrawn_registry_trust_is_removed(host):
+    # prepare.yml trusted retired.lab.test:5000; the scenario lists it with state: absent.
+    assert not host.file("/etc/docker/certs.d/retired.lab.test:5000").exists
+    assert host.file("/etc/docker/certs.d").is_directory
+
+
 def test_container_from_preloaded_image_runs(host):
     assert host.file(f"/var/cache/labforge/images/labforge-tiny-{SUITE}.tar").is_file
     out = host.check_output(f"docker run --rm --name docker_host-verify labforge/tiny:{SUITE} echo preloaded-image-runs")
