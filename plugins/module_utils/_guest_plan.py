@@ -118,11 +118,12 @@ class _Planner(object):
     Errors and warnings are collected, never raised, so one run reports every problem of every guest.
     """
 
-    def __init__(self, host, defaults, existing, other_macs, found_files, security_models, image_dir, root_size,
+    def __init__(self, host, defaults, domains, found_files, security_models, image_dir, root_size,
                  domain_type, machine, cpu_mode, default_networks, warn_writethrough, vocabulary):
         self.host = host
         self.defaults = defaults
-        self.existing = existing
+        # A guest whose domain exists keeps its UUID and MAC addresses (looked up by name).
+        self.existing = domains
         self.found_files = found_files
         self.security_models = security_models
         self.image_dir = image_dir
@@ -136,13 +137,16 @@ class _Planner(object):
         self.errors = []
         self.warnings = []
         self.seen_names = []
-        # MAC address -> who has it: other domains first, then each guest as it is planned.
+        # MAC address -> who has it: the domains that are not guests of this plan first, then each
+        # guest as it is planned.
         self.macs = {}
-        for domain, domain_macs in other_macs.items():
-            for mac in domain_macs:
-                self.macs[_text(mac).lower()] = "existing domain '" + _text(domain) + "'"
 
     def plan(self, guests):
+        names = [_text(raw['name']) for raw in guests if isinstance(raw, Mapping) and 'name' in raw]
+        for domain in sorted(self.existing):
+            if domain not in names:
+                for mac in _field(self.existing[domain], 'macs', []):
+                    self.macs[_text(mac).lower()] = "existing domain '" + _text(domain) + "'"
         entries = []
         for index, raw in enumerate(guests):
             if not isinstance(raw, Mapping) or 'name' not in raw:
@@ -387,16 +391,16 @@ def _generated_mac(seed):
 
 def kvm_guest_plan(guests, host, defaults, image_dir, root_size, domain_type, machine, cpu_mode, default_networks,
                    cache_modes, source_types, states, disk_buses, net_models, seclabel_types,
-                   existing=None, other_macs=None, found_files=None, security_models=None, warn_writethrough=True):
+                   domains=None, found_files=None, security_models=None, warn_writethrough=True):
     """Plan kvm_guest_guests and check them: {'plan': [entry per guest], 'errors': [...], 'warnings': [...]}.
 
     The role's variables come in as arguments (defaults = kvm_guest_defaults, the vocabularies from
-    vars/main.yml) and so does what preflight read on the host: existing (name -> {uuid, macs} of the
-    guests libvirt already knows), other_macs (domain -> MACs of the other domains), found_files (the
-    source files that exist) and security_models (the sVirt models libvirt offers).
+    vars/main.yml) and so does what preflight read on the host: domains (name -> {uuid, macs} of every
+    domain libvirt knows, libvirt_domains of their XML), found_files (the source files that exist) and
+    security_models (the sVirt models libvirt offers).
     """
     vocabulary = {'cache_modes': cache_modes, 'source_types': source_types, 'states': states, 'disk_buses': disk_buses,
                   'net_models': net_models, 'seclabel_types': seclabel_types}
-    planner = _Planner(host, defaults, existing or {}, other_macs or {}, found_files or [], security_models or [], image_dir,
+    planner = _Planner(host, defaults, domains or {}, found_files or [], security_models or [], image_dir,
                        root_size, domain_type, machine, cpu_mode, default_networks, warn_writethrough, vocabulary)
     return planner.plan(guests)

@@ -52,7 +52,7 @@ def plan(guests, host="kvm1", **overrides):
         "cache_modes": ROLE_VARS["__kvm_guest_cache_modes"], "source_types": ROLE_VARS["__kvm_guest_source_types"],
         "states": ROLE_VARS["__kvm_guest_states"], "disk_buses": ROLE_VARS["__kvm_guest_disk_buses"],
         "net_models": ROLE_VARS["__kvm_guest_net_models"], "seclabel_types": ROLE_VARS["__kvm_guest_seclabel_types"],
-        "existing": {}, "other_macs": {}, "found_files": FILES, "security_models": ["selinux", "dac"],
+        "domains": {}, "found_files": FILES, "security_models": ["selinux", "dac"],
     }
     args.update(overrides)
     return PLAN(copy.deepcopy(guests), **args)
@@ -152,7 +152,7 @@ def test_absent_guest_is_planned_but_not_checked():
 
 def test_existing_domain_keeps_uuid_and_macs():
     existing = {"clone": {"uuid": "21111111-2222-4333-8444-555555555555", "macs": ["52:54:00:1A:1B:1C"]}}
-    entry = by_name(plan(MOLECULE_GUESTS, host="kvm_host-kvm1", existing=existing))["clone"]
+    entry = by_name(plan(MOLECULE_GUESTS, host="kvm_host-kvm1", domains=existing))["clone"]
     assert entry["exists"] is True
     assert entry["uuid"] == "21111111-2222-4333-8444-555555555555"
     assert [nic["mac"] for nic in entry["networks"]] == ["52:54:00:1a:1b:1c"]
@@ -160,7 +160,7 @@ def test_existing_domain_keeps_uuid_and_macs():
 
 def test_uuid_order_existing_then_given_then_derived():
     existing = {"a": {"uuid": "", "macs": []}, "b": {"uuid": "from-libvirt", "macs": []}}
-    guests = by_name(plan([guest(name="a", uuid="given"), guest(name="b", uuid="given"), guest(name="c")], host="lab-kvm1", existing=existing))
+    guests = by_name(plan([guest(name="a", uuid="given"), guest(name="b", uuid="given"), guest(name="c")], host="lab-kvm1", domains=existing))
     assert guests["a"]["uuid"] == "given"  # an empty existing UUID does not count
     assert guests["b"]["uuid"] == "from-libvirt"
     assert guests["c"]["uuid"] == "77e17af9-6722-546b-bf80-47697a681ed5"  # ansible.builtin.to_uuid('lab-kvm1/c')
@@ -169,7 +169,7 @@ def test_uuid_order_existing_then_given_then_derived():
 def test_existing_macs_fill_nics_without_a_mac_by_position():
     existing = {"web": {"uuid": "u", "macs": ["52:54:00:11:22:33"]}}
     nics = by_name(plan([guest(name="web", networks=[{"network": "n"}, {"network": "n"}, {"network": "n", "mac": "52:54:00:AB:CD:EF"}])],
-                        existing=existing))["web"]["networks"]
+                        domains=existing))["web"]["networks"]
     assert nics[0]["mac"] == "52:54:00:11:22:33"
     assert nics[1]["mac"].startswith("52:54:00:") and nics[1]["mac"] != nics[0]["mac"]
     assert nics[2]["mac"] == "52:54:00:ab:cd:ef"
@@ -284,9 +284,9 @@ def test_errors_of_all_guests_are_reported_together():
 def test_duplicate_mac_with_another_domain_names_it():
     """molecule/kvm_host/side_effect.yml looks for this sentence."""
     bad = guest(name="bad-mac", networks=[{"network": "labforge", "mac": "52:54:00:aa:bb:01"}])
-    result = plan([bad], other_macs={"copy": ["52:54:00:AA:BB:01"]})
+    result = plan([bad], domains={"copy": {"uuid": "u", "macs": ["52:54:00:AA:BB:01"]}})
     assert result["errors"] == ["guest 'bad-mac': duplicate MAC address 52:54:00:aa:bb:01, already used by existing domain 'copy'."]
-    assert plan([bad], other_macs={"copy": ["52:54:00:aa:bb:02"]})["errors"] == []
+    assert plan([bad], domains={"copy": {"uuid": "u", "macs": ["52:54:00:aa:bb:02"]}})["errors"] == []
 
 
 def test_duplicate_mac_between_guests_names_the_first():

@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) labforge.virt developers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What the roles read from libvirt's XML, parsed as XML (private to labforge.virt)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import xml.etree.ElementTree as ElementTree
+
+
+class LibvirtXMLError(ValueError):
+    """The text is not the libvirt document it was expected to be."""
+
+
+def _parse(text, root_tag):
+    try:
+        root = ElementTree.fromstring(text)
+    except (ElementTree.ParseError, TypeError) as exc:
+        raise LibvirtXMLError('not libvirt %s XML: %s' % (root_tag, exc))
+    if root.tag != root_tag:
+        raise LibvirtXMLError('expected a <%s> document, got <%s>' % (root_tag, root.tag))
+    return root
+
+
+def domain_identity(text):
+    """(name, {'uuid', 'macs'}) of a domain definition (virsh dumpxml); MACs lower-case, in device order."""
+    root = _parse(text, 'domain')
+    name = (root.findtext('name') or '').strip()
+    if not name:
+        raise LibvirtXMLError('the <domain> has no <name>')
+    macs = [mac.get('address', '').lower() for mac in root.findall('./devices/interface/mac')]
+    return name, {'uuid': (root.findtext('uuid') or '').strip(), 'macs': [mac for mac in macs if mac]}
+
+
+def domains(texts):
+    """name -> {'uuid', 'macs'} of each domain definition."""
+    return dict(domain_identity(text) for text in texts)
+
+
+def security_models(text):
+    """The host's security models in virsh capabilities (selinux, apparmor, dac), in libvirt's order."""
+    root = _parse(text, 'capabilities')
+    return [model.text.strip() for model in root.findall('./host/secmodel/model') if model.text and model.text.strip()]
