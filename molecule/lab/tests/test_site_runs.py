@@ -3,8 +3,8 @@
 Each case runs playbooks/site.yml (the parts the value concerns, by tag) against the converged lab
 with one wrong value. Before and after, every host is fingerprinted: the content of every file under
 the directories the roles write, every container's start time, every guest: a refusal that came
-after a change fails here. Then site.yml --check --diff must report changed=0 on every host, and
-last, a dead host (its container frozen) must not stop verify.yml on the others; the report names it.
+after a change fails here. One role phase runs alone by its tag (docker_host_verify). Then site.yml
+--check --diff must report changed=0 on every host, and last, a dead host (its container frozen) must not stop verify.yml on the others; the report names it.
 """
 
 import json
@@ -86,6 +86,17 @@ def assert_nothing_changed(rc, out):
     assert len([line for line in recap if line.startswith("labt-")]) == len(HOSTS), out[-3000:]
     for line in recap:
         assert re.search(r"\bchanged=0\b", line) and re.search(r"\bfailed=0\b", line), line
+
+
+def test_one_phase_of_a_role_runs_alone():
+    # Per-phase tags (<role>_install, _configure, _run, _verify): docker_host's verify phase runs with
+    # the preflight it needs, and nothing of its install or configure phases.
+    rc, out = run_site({}, "--tags", "docker_host_verify")
+    assert_nothing_changed(rc, out)
+    tasks = re.findall(r"^TASK \[labforge\.virt\.docker_host : ([^\]]+)\]", out, re.M)
+    assert "Ask the daemon through the docker CLI" in tasks, tasks
+    assert "Write the merged daemon.json" not in tasks, tasks
+    assert not [task for task in tasks if task.startswith("Install the engine")], tasks
 
 
 def test_check_mode_on_the_converged_estate_changes_nothing():
