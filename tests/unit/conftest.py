@@ -71,3 +71,18 @@ def kvm_works():
         return fcntl.ioctl(fd, 0xAE00, 0) == 12  # KVM_GET_API_VERSION
     finally:
         os.close(fd)
+
+
+def run_module_main(main, args, capsys, check_mode=False):
+    """Run a module's main() with ARGS as Ansible would pass them: (exit code, parsed JSON result)."""
+    import json
+
+    import pytest
+    from ansible.module_utils.testing import patch_module_args
+
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exc:
+            main()
+    return exc.value.code, json.loads(capsys.readouterr().out)

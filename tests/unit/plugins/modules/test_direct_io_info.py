@@ -18,23 +18,16 @@ from contextlib import contextmanager
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import PROBE_PREFIX, find_mount, read_mountinfo
 from ansible_collections.labforge.virt.plugins.modules import direct_io_info
 
-from conftest import BIN, run_ansible
+from conftest import BIN, run_ansible, run_module_main
 
 linux_only = pytest.mark.skipif(not hasattr(os, 'O_DIRECT'), reason='O_DIRECT is Linux-only')
 
 
 def run_module(args, capsys, check_mode=False):
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            direct_io_info.main()
-    return exc.value.code, json.loads(capsys.readouterr().out)
+    return run_module_main(direct_io_info.main, args, capsys, check_mode)
 
 
 def raw_o_direct(directory):

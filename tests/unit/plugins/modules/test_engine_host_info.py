@@ -1,25 +1,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """engine_host_info on this machine, compared with what the machine says without the module."""
 
-import json
 import os
 import subprocess
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.labforge.virt.plugins.module_utils._engine_host import D_TYPE_PREFIX
 from ansible_collections.labforge.virt.plugins.modules import engine_host_info
 
+from conftest import run_module_main
+
 
 def run_module(args, capsys, check_mode=False):
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            engine_host_info.main()
-    return exc.value.code, json.loads(capsys.readouterr().out)
+    return run_module_main(engine_host_info.main, args, capsys, check_mode)
 
 
 def dpkg_installed(name):

@@ -1,28 +1,20 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """filesystem_info: the lookup on a captured mount table, then the module against this machine's findmnt."""
 
-import json
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import parse_mountinfo
 from ansible_collections.labforge.virt.plugins.modules import filesystem_info
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_module_main
 
 
 def run_module(args, capsys, check_mode=False):
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            filesystem_info.main()
-    return exc.value.code, json.loads(capsys.readouterr().out)
+    return run_module_main(filesystem_info.main, args, capsys, check_mode)
 
 
 def test_lookup_in_a_container_snapshot():

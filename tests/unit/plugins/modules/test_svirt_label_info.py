@@ -8,20 +8,15 @@ import shutil
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.labforge.virt.plugins.modules import svirt_label_info
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_module_main
 
 SVIRT = os.path.join(FIXTURES, 'svirt')
 
 
 def run_module(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            svirt_label_info.main()
-    return exc.value.code, json.loads(capsys.readouterr().out)
+    return run_module_main(svirt_label_info.main, args, capsys)
 
 
 def materialize(scenario, tmp_path):

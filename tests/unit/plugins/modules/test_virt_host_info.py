@@ -1,16 +1,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """virt_host_info end to end through AnsibleModule: live on this machine, and on snapshot roots."""
 
-import json
 import os
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.labforge.virt.plugins.modules import virt_host_info
 
-from conftest import FIXTURES, kvm_works
+from conftest import FIXTURES, kvm_works, run_module_main
 
 VH = os.path.join(FIXTURES, 'virt_host')
 
@@ -19,10 +16,7 @@ live = pytest.mark.skipif(not kvm_works(), reason='no usable /dev/kvm on this ma
 
 
 def run_module(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            virt_host_info.main()
-    return exc.value.code, json.loads(capsys.readouterr().out)
+    return run_module_main(virt_host_info.main, args, capsys)
 
 
 @live
