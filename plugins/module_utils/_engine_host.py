@@ -19,6 +19,8 @@ import shutil
 import tempfile
 
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import find_mount, nearest_existing
+# PATH as seen from a root ('/' live, a snapshot directory in tests), and a read that never raises.
+from ansible_collections.labforge.virt.plugins.module_utils._virt_host import _path as _at, _read
 
 DT_UNKNOWN = 0
 D_TYPE_PREFIX = '.labforge-dtype-'
@@ -93,19 +95,6 @@ def storage(data_root, mounts, d_type_probe=d_type_supported, xfs_info=None):
         text = xfs_info(result['mountpoint'])
         result['xfs_ftype'] = parse_xfs_info(text) if text else None
     return result
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def _at(root, path):
-    """PATH as seen from ROOT ('/' on the live host, a snapshot directory in tests)."""
-    return os.path.join(root, path.lstrip('/'))
 
 
 def swap_accounting(mounts, root='/', cmdline=''):

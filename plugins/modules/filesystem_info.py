@@ -95,17 +95,17 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import (
-    find_mount, nearest_existing, read_mountinfo)
+    find_mount, mount_summary, nearest_existing, read_mountinfo)
 
 
 def lookup(path, mounts):
     """The filesystem entry of one path (its nearest existing parent when it does not exist)."""
     wanted = os.path.abspath(path)
     probed = os.path.realpath(nearest_existing(wanted))
-    mount = find_mount(probed, mounts) or {}
-    return {'path': path, 'probed_path': probed, 'exists': os.path.exists(wanted),
-            'type': mount.get('fstype'), 'source': mount.get('source'), 'mount_point': mount.get('mount_point'),
-            'options': mount.get('mount_options'), 'super_options': mount.get('super_options')}
+    mount = mount_summary(find_mount(probed, mounts)) or {}
+    entry = {'path': path, 'probed_path': probed, 'exists': os.path.exists(wanted)}
+    entry.update((key, mount.get(key)) for key in ('type', 'source', 'mount_point', 'options', 'super_options'))
+    return entry
 
 
 def main():
