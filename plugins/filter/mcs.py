@@ -12,9 +12,8 @@ mcs_allocate.yml (one entry per filter).
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.labforge.virt.plugins.module_utils import _mcs
+from ansible_collections.labforge.virt.plugins.plugin_utils._filter_errors import fails_task_on
 
 
 def mcs_valid(level, max_category=_mcs.MAX_CATEGORY):
@@ -22,21 +21,17 @@ def mcs_valid(level, max_category=_mcs.MAX_CATEGORY):
     return _mcs.mcs_valid(level, max_category)
 
 
+@fails_task_on(_mcs.MCSError)
 def mcs_validate(level, max_category=_mcs.MAX_CATEGORY):
     """Return ``level`` unchanged or fail the task saying what is wrong with it."""
-    try:
-        return _mcs.mcs_validate(level, max_category)
-    except _mcs.MCSError as e:
-        raise AnsibleFilterError('labforge.virt.mcs_validate: %s' % e)
+    return _mcs.mcs_validate(level, max_category)
 
 
+@fails_task_on(_mcs.MCSError)
 def mcs_allocate(guest_names, seed='', exclude=None, min_category=0, max_category=_mcs.MAX_CATEGORY):
     """Map each guest name to a unique, stable ``s0:cX,cY``."""
-    try:
-        return _mcs.mcs_allocate(guest_names, seed=seed, exclude=exclude,
-                                 min_category=min_category, max_category=max_category)
-    except _mcs.MCSError as e:
-        raise AnsibleFilterError('labforge.virt.mcs_allocate: %s' % e)
+    return _mcs.mcs_allocate(guest_names, seed=seed, exclude=exclude,
+                             min_category=min_category, max_category=max_category)
 
 
 class FilterModule(object):

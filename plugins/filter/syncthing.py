@@ -8,16 +8,13 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.labforge.virt.plugins.module_utils import _syncthing
+from ansible_collections.labforge.virt.plugins.plugin_utils._filter_errors import fails_task_on
 
 
+@fails_task_on(_syncthing.SyncthingError)
 def syncthing_device_id(cert_pem):
-    try:
-        return _syncthing.device_id(cert_pem)
-    except _syncthing.SyncthingError as e:
-        raise AnsibleFilterError('labforge.virt.syncthing_device_id: %s' % e)
+    return _syncthing.device_id(cert_pem)
 
 
 class FilterModule(object):

@@ -179,6 +179,13 @@ def nearest_existing(path):
     return cur
 
 
+def backing_mount(path, mounts):
+    """(probed, mount) of PATH: probed is the real path of PATH or, before it exists, of its nearest
+    existing parent (the filesystem it is or would be created on); mount its mountinfo entry or None."""
+    probed = os.path.realpath(nearest_existing(path))
+    return probed, find_mount(probed, mounts)
+
+
 def valid_block_size(n):
     return isinstance(n, int) and 512 <= n <= 1048576 and (n & (n - 1)) == 0
 

@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 
-from ansible_collections.labforge.virt.plugins.module_utils._direct_io import find_mount, nearest_existing
+from ansible_collections.labforge.virt.plugins.module_utils._direct_io import backing_mount
 # PATH as seen from a root ('/' live, a snapshot directory in tests), and a read that never raises.
 from ansible_collections.labforge.virt.plugins.module_utils._virt_host import _path as _at, _read
 
@@ -81,10 +81,8 @@ def parse_xfs_info(text):
 def storage(data_root, mounts, d_type_probe=d_type_supported, xfs_info=None):
     """The filesystem that backs DATA_ROOT, or its nearest existing parent before it exists.
     xfs_info(mount_point) returns xfs_info's output or None; it is asked only on xfs."""
-    wanted = os.path.abspath(data_root)
-    probed = nearest_existing(wanted)
-    mount = find_mount(os.path.realpath(probed), mounts)
-    result = {'data_root': data_root, 'probed_path': probed, 'exists': probed == wanted,
+    probed, mount = backing_mount(data_root, mounts)
+    result = {'data_root': data_root, 'probed_path': probed, 'exists': os.path.exists(data_root),
               'mountpoint': mount['mount_point'] if mount else None, 'fstype': mount['fstype'] if mount else None,
               'd_type': None, 'xfs_ftype': None, 'error': None}
     try:

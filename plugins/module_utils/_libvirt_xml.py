@@ -40,6 +40,27 @@ def domains(texts):
     return dict(domain_identity(text) for text in texts)
 
 
+def domain_devices(text):
+    """What ties a domain to its host: {'type', 'disk_paths', 'passthrough'}.
+
+    ``disk_paths`` are the file or block device of each <disk> in device order (network and
+    pool volumes have no host path); ``passthrough`` names each <hostdev>/<redirdev> as
+    "<element> <type>" (e.g. "hostdev pci", "redirdev usb"), once each, in device order.
+    """
+    root = _parse(text, 'domain')
+    disk_paths = []
+    for source in root.findall('./devices/disk/source'):
+        path = source.get('file') or source.get('dev')
+        if path:
+            disk_paths.append(path)
+    passthrough = []
+    for device in root.findall('./devices/*'):
+        kind = '%s %s' % (device.tag, device.get('type', 'unknown'))
+        if device.tag in ('hostdev', 'redirdev') and kind not in passthrough:
+            passthrough.append(kind)
+    return {'type': root.get('type', ''), 'disk_paths': disk_paths, 'passthrough': passthrough}
+
+
 def security_models(text):
     """The host's security models in virsh capabilities (selinux, apparmor, dac), in libvirt's order."""
     root = _parse(text, 'capabilities')

@@ -176,10 +176,9 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import (
     ProbeError,
+    backing_mount,
     explain_unsupported,
-    find_mount,
     mount_summary,
-    nearest_existing,
     probe_direct_io,
     read_mountinfo,
     valid_block_size,
@@ -206,17 +205,16 @@ def main():
     if not os.path.exists(path) and not module.params['nearest_existing']:
         module.fail_json(msg='%s does not exist. Create it first, or set nearest_existing: true to probe the '
                              'filesystem it would be created on.' % path, **result)
-    target = os.path.realpath(path if os.path.exists(path) else nearest_existing(path))
+    mounts = []
+    result['mountinfo_error'] = None
+    try:
+        mounts = read_mountinfo()
+    except (IOError, OSError, ValueError) as e:
+        result['mountinfo_error'] = to_native(e)
+    target, mount = backing_mount(path, mounts)
     if not os.path.isdir(target):
         module.fail_json(msg='%s is not a directory; give the directory the data files will live in' % target, **result)
     result['probed_path'] = target
-
-    mount = None
-    result['mountinfo_error'] = None
-    try:
-        mount = find_mount(target, read_mountinfo())
-    except (IOError, OSError, ValueError) as e:
-        result['mountinfo_error'] = to_native(e)
     result['filesystem'] = mount_summary(mount)
     try:
         result['fs_block_size'] = os.statvfs(target).f_bsize

@@ -95,15 +95,14 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import (
-    find_mount, mount_summary, nearest_existing, read_mountinfo)
+    backing_mount, mount_summary, read_mountinfo)
 
 
 def lookup(path, mounts):
     """The filesystem entry of one path (its nearest existing parent when it does not exist)."""
-    wanted = os.path.abspath(path)
-    probed = os.path.realpath(nearest_existing(wanted))
-    mount = mount_summary(find_mount(probed, mounts)) or {}
-    entry = {'path': path, 'probed_path': probed, 'exists': os.path.exists(wanted)}
+    probed, mount = backing_mount(path, mounts)
+    mount = mount_summary(mount) or {}
+    entry = {'path': path, 'probed_path': probed, 'exists': os.path.exists(path)}
     entry.update((key, mount.get(key)) for key in ('type', 'source', 'mount_point', 'options', 'super_options'))
     return entry
 

@@ -7,9 +7,10 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.labforge.virt.plugins.filter.libvirt_xml import libvirt_domains, libvirt_security_models
+from ansible_collections.labforge.virt.plugins.filter.libvirt_xml import (
+    libvirt_domain_devices, libvirt_domains, libvirt_security_models)
 from ansible_collections.labforge.virt.plugins.module_utils._libvirt_xml import (
-    LibvirtXMLError, domain_identity, domains, security_models)
+    LibvirtXMLError, domain_devices, domain_identity, domains, security_models)
 
 from conftest import FIXTURES
 
@@ -21,6 +22,7 @@ def fixture(*parts):
 
 LAB_VM = fixture('libvirt', 'dumpxml-lab-vm1-trixie.xml')
 CAPABILITIES = fixture('libvirt', 'capabilities-trixie-container.xml')
+PINNED = fixture('libvirt', 'dumpxml-pinned-trixie.xml')
 
 
 def test_a_domain_libvirt_wrote_on_debian_13():
@@ -78,3 +80,32 @@ def test_security_models_in_libvirt_order():
 def test_capabilities_that_are_not_refused():
     with pytest.raises(AnsibleFilterError, match='expected a <capabilities> document'):
         libvirt_security_models("<domain><name>x</name></domain>")
+
+
+def test_devices_of_the_guest_the_lab_defined():
+    assert domain_devices(LAB_VM) == {
+        'type': 'qemu', 'disk_paths': ['/var/lib/libvirt/images/lab-vm1-root.qcow2'], 'passthrough': []}
+
+
+def test_devices_that_pin_a_guest_to_its_host():
+    devices = domain_devices(PINNED)
+    assert devices['type'] == 'kvm'
+    # virsh's own list, less the pool volume (a name, not a host path).
+    listed = [line.split() for line in fixture('libvirt', 'dumpxml-pinned-trixie.domblklist').splitlines()[2:] if line.strip()]
+    assert devices['disk_paths'] == [source for kind, _device, _target, source in listed if kind in ('file', 'block')]
+    assert len(devices['disk_paths']) == 3
+    assert devices['passthrough'] == ['hostdev pci', 'hostdev usb', 'redirdev tcp']
+
+
+def test_disks_without_a_host_path_are_left_out():
+    text = """<domain type='kvm'><name>n</name><devices>
+      <disk type='network' device='disk'><source protocol='nbd' name='x'><host name='h'/></source></disk>
+      <disk type='volume' device='disk'><source pool='default' volume='v.qcow2'/></disk>
+      <disk type='block' device='disk'><source dev='/dev/vg0/n'/></disk>
+      <disk type='file' device='cdrom'><target dev='sda'/></disk></devices></domain>"""
+    assert domain_devices(text) == {'type': 'kvm', 'disk_paths': ['/dev/vg0/n'], 'passthrough': []}
+
+
+def test_devices_of_what_is_not_a_domain():
+    with pytest.raises(AnsibleFilterError, match='labforge.virt.libvirt_domain_devices: expected a <domain> document'):
+        libvirt_domain_devices("<capabilities/>")
