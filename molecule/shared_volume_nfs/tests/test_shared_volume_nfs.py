@@ -208,3 +208,30 @@ def test_unlisted_host_is_refused(server):
     server.run("umount %s; rmdir %s" % (mnt, mnt))
     assert tried.rc != 0
     assert "reason given by server: no such file or directory" in tried.stderr.lower(), tried.stderr
+
+
+def _playbook_on(limit, playbook, extra_vars):
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         "--limit", limit, playbook, "-e", json.dumps(extra_vars)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=1200, check=False)
+
+
+def _boolean(host, name):
+    return host.check_output("getsebool %s" % name).split("-->")[1].strip()
+
+
+# Last in the file: it takes the live export away for a while and gives it back.
+def test_a_boolean_the_role_granted_is_withdrawn_with_the_last_rw_export(server):
+    reference_only = {"nfs_server_exports": [{"path": REF_EXPORT, "clients": [{"host": "192.168.77.0/24"}]}]}
+    withdrawn = _playbook_on(SERVER_NAME, "labforge.virt.nfs_servers", reference_only)
+    assert withdrawn.returncode == 0, withdrawn.stdout[-3000:]
+    assert _boolean(server, "nfs_export_all_rw") == "off"
+    assert _boolean(server, "nfs_export_all_ro") == "on"
+    ledger = json.loads(server.file("/var/lib/labforge/selinux-booleans.json").content_string)["booleans"]
+    assert ledger == {"nfs_export_all_ro": {"before": False, "owners": ["nfs_server"]}}
+
+    restored = _playbook_on(SERVER_NAME, "labforge.virt.nfs_servers", {})
+    assert restored.returncode == 0, restored.stdout[-3000:]
+    assert _boolean(server, "nfs_export_all_rw") == "on"
+    assert "192.168.77.11(" in server.check_output("exportfs -v")
