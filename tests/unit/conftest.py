@@ -86,3 +86,16 @@ def run_module_main(main, args, capsys, check_mode=False):
         with pytest.raises(SystemExit) as exc:
             main()
     return exc.value.code, json.loads(capsys.readouterr().out)
+
+
+def put_on_path(monkeypatch, bindir, source, *names):
+    """Install SOURCE (a Python program; {python} becomes this interpreter) as each of NAMES in
+    BINDIR, first on PATH: the stand-ins module tests run instead of the real tools."""
+    import stat
+
+    bindir.mkdir(exist_ok=True)
+    for name in names:
+        program = bindir / name
+        program.write_text(source.format(python=sys.executable))
+        program.chmod(program.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))

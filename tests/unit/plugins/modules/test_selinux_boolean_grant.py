@@ -5,8 +5,6 @@ every call, so the tests see which setsebool calls the module makes (none in che
 
 import json
 import os
-import stat
-import sys
 import textwrap
 
 import pytest
@@ -16,7 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.labforge.virt.plugins.module_utils._sebool_grants import parse_getsebool
 from ansible_collections.labforge.virt.plugins.modules import selinux_boolean_grant
 
-from conftest import FIXTURES
+from conftest import FIXTURES, put_on_path
 
 FAKE = textwrap.dedent('''\
     #!{python}
@@ -43,13 +41,7 @@ FAKE = textwrap.dedent('''\
 def host(tmp_path, monkeypatch):
     with open(os.path.join(FIXTURES, 'selinux', 'trixie-getsebool-a.txt')) as f:
         (tmp_path / 'booleans.json').write_text(json.dumps(parse_getsebool(f.read())))
-    bindir = tmp_path / 'bin'
-    bindir.mkdir()
-    for name in ('getsebool', 'setsebool'):
-        fake = bindir / name
-        fake.write_text(FAKE.format(python=sys.executable))
-        fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv('PATH', '%s:%s' % (bindir, os.environ['PATH']))
+    put_on_path(monkeypatch, tmp_path / 'bin', FAKE, 'getsebool', 'setsebool')
     monkeypatch.setenv('FAKE_SEBOOL_DIR', str(tmp_path))
     return tmp_path
 

@@ -7,8 +7,6 @@ commands the module runs (and that check mode runs none that change)."""
 import bz2
 import json
 import os
-import stat
-import sys
 import textwrap
 
 import pytest
@@ -17,6 +15,8 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.labforge.virt.plugins.module_utils._semodule import parse_full_listing
 from ansible_collections.labforge.virt.plugins.modules import selinux_policy_module
+
+from conftest import put_on_path
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'semodule')
 
@@ -87,12 +87,7 @@ def store(tmp_path, monkeypatch):
     (tmp_path / 'config').write_text('SELINUX=enforcing\nSELINUXTYPE=default\n')
     monkeypatch.setattr(selinux_policy_module, 'STORE_ROOT', str(tmp_path / 'var-lib-selinux'))
     monkeypatch.setattr(selinux_policy_module, 'SELINUX_CONFIG', str(tmp_path / 'config'))
-    bindir = tmp_path / 'bin'
-    bindir.mkdir()
-    fake = bindir / 'semodule'
-    fake.write_text(FAKE_SEMODULE.format(python=sys.executable))
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv('PATH', '%s:%s' % (bindir, os.environ['PATH']))
+    put_on_path(monkeypatch, tmp_path / 'bin', FAKE_SEMODULE, 'semodule')
     monkeypatch.setenv('FAKE_SEMODULE_STORE', str(tmp_path))
     return tmp_path
 
