@@ -292,3 +292,29 @@ def test_data_kept_when_container_recreated(address):
     HOST_B.run("docker image rm %s" % ref)
     ok(HOST_B, "docker pull %s" % ref)
     assert repo_digest(HOST_B, ref) == pushed
+
+
+def _served_not_after(address):
+    """The notAfter of the certificate the registry serves, read on a docker host: seconds from now."""
+    end = ok(HOST_A, "openssl s_client -connect %s -CAfile %s </dev/null 2>/dev/null | openssl x509 -noout -enddate"
+             % (address, ca_file(address))).strip().split("=", 1)[1]
+    return int(ok(HOST_A, "date -d %s +%%s" % json.dumps(end)).strip()) - int(time.time())
+
+
+def test_a_certificate_close_to_its_end_is_renewed(address, auth):
+    ref, pushed = push_new_image(address, "verify/renewed")
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY,
+         os.path.join(SCENARIO_DIR, "renew.yml")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"), timeout=600, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout
+    signed = proc.stdout.split("TASK [labforge.virt.docker_registry : Sign the server certificate")[1].split("TASK [")[0]
+    assert "changed: [docker_registry-registry]" in signed, proc.stdout
+    wait_registry(address)
+    days_left = _served_not_after(address) // 86400
+    assert 800 <= days_left <= 825, "the served certificate ends in %d days" % days_left
+    HOST_B.run("docker image rm %s" % ref)
+    ok(HOST_B, "docker pull %s" % ref)
+    assert repo_digest(HOST_B, ref) == pushed

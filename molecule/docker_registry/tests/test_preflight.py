@@ -49,6 +49,11 @@ CASES = {
         "Check the TLS files given on the controller",
         "docker_registry_tls_cert_src=/nonexistent/registry.crt",
     ),
+    "certificate renewal point that is no relative time": (
+        {"docker_registry_tls_renew_before": "30 days"},
+        "Check the certificate lifetimes",
+        'are relative times like +825d or +4w2d (community.crypto\'s form); got ["+3650d", "+825d", "30 days"]',
+    ),
     "missing http secret": (
         {"docker_registry_http_secret": ""},
         "Check the HTTP secret",
