@@ -70,11 +70,12 @@ def curl(host, address, path, *extra):
     return ok(host, cmd + " https://%s%s" % (address, path)).strip()
 
 
-def build_image(host, tag):
-    """A one-layer image with unique content, built locally on host (no base image needed)."""
+def build_image(host, tag, platform="linux/amd64"):
+    """A one-layer image with unique content for PLATFORM, built locally on host (no base image,
+    no RUN: nothing to emulate for another architecture)."""
     ctx = ok(host, "mktemp -d").strip()
     ok(host, "printf 'FROM scratch\\nCOPY f /f\\n' > %s/Dockerfile && printf '%%s\\n' %s > %s/f" % (ctx, secrets.token_hex(16), ctx))
-    ok(host, "DOCKER_BUILDKIT=0 docker build -q -t %s %s" % (tag, ctx))
+    ok(host, "DOCKER_BUILDKIT=0 docker build -q --platform %s -t %s %s" % (platform, tag, ctx))
     ok(host, "rm -rf %s" % ctx)
 
 
@@ -274,6 +275,34 @@ def test_deleted_tag_blobs_freed_by_gc(address, auth):
     HOST_B.run("docker image rm %s" % kept_ref)
     ok(HOST_B, "docker pull %s" % kept_ref)
     assert HOST_B.run("docker pull %s" % gone_ref).rc != 0
+
+
+def test_gc_keeps_the_platform_images_of_a_multi_arch_index(address):
+    # An index of two platforms whose children carry no tag, as buildx pushes them. With
+    # --delete-untagged, distribution 2.8 deletes both children (distribution issue 3178) and the
+    # tag no longer pulls; the role's collector must keep them.
+    repo = "%s/verify/multi" % address
+    children = {}
+    for arch in ("amd64", "arm64"):
+        build_image(HOST_A, "%s:%s" % (repo, arch), platform="linux/" + arch)
+        ok(HOST_A, "docker push %s:%s" % (repo, arch))
+        children[arch] = repo_digest(HOST_A, "%s:%s" % (repo, arch))
+    index = "%s:both" % repo
+    ok(HOST_A, "docker manifest create --amend %s %s@%s %s@%s" % (index, repo, children["amd64"], repo, children["arm64"]))
+    for arch in ("amd64", "arm64"):
+        ok(HOST_A, "docker manifest annotate --os linux --arch %s %s %s@%s" % (arch, index, repo, children[arch]))
+    ok(HOST_A, "docker manifest push --purge %s" % index)
+    tags = storage_dir() + "/repositories/verify/multi/_manifests/tags"
+    ok(REG, "rm -rf %s/amd64 %s/arm64" % (tags, tags))
+
+    ok(REG, "systemctl start registry-gc.service")
+    wait_registry(address)
+
+    for arch in ("amd64", "arm64"):
+        HOST_B.run("docker image rm %s" % index)
+        pulled = HOST_B.run("docker pull --platform linux/%s %s" % (arch, index))
+        assert pulled.rc == 0, "linux/%s of the index is gone after GC: %s" % (arch, pulled.stderr)
+        assert REG.file(blob_path(children[arch])).exists, arch
 
 
 def test_data_kept_when_container_recreated(address):
