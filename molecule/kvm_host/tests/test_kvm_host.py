@@ -104,15 +104,25 @@ def test_domain_xml_cache_modes(host):
 
 
 def test_qcow2_preallocation_metadata(host):
-    path = "/var/lib/libvirt/images/tiny-data.qcow2"
+    # Created at 32M, grown to 48M while the guest was shut off (side_effect.yml): the grown part too.
+    path = "/var/lib/libvirt/images/clone-scratch.qcow2"
     info = img_info(host, path)
-    assert info["format"] == "qcow2" and info["virtual-size"] == 64 * 1024 * 1024
+    assert info["format"] == "qcow2" and info["virtual-size"] == 48 * 1024 * 1024
     # With preallocation=metadata every cluster is mapped in the image itself (an offset),
     # reading as zeroes; without it the map has no offsets.
     extents = json.loads(host.check_output("qemu-img map --force-share --output=json %s", path))
     assert extents and all("offset" in e and e["depth"] == 0 for e in extents)
     # ... and the L2 tables make the file at least as large as the virtual disk.
     assert host.file(path).size >= info["virtual-size"]
+
+
+def test_running_guest_disk_grown_live(host):
+    # side_effect.yml asked 96M for tiny's 64M data disk while tiny ran: virsh blockresize.
+    assert img_info(host, "/var/lib/libvirt/images/tiny-data.qcow2")["virtual-size"] == 96 * 1024 * 1024
+    capacity = [line.split()[1] for line in virsh(host, "domblkinfo tiny /var/lib/libvirt/images/tiny-data.qcow2").splitlines()
+                if line.startswith("Capacity:")]
+    assert capacity == [str(96 * 1024 * 1024)]
+    assert "running" in virsh(host, "domstate tiny")
 
 
 def test_linked_clone_and_full_copy(host):
