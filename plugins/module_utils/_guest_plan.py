@@ -207,6 +207,7 @@ class _Planner(object):
             'vcpus_from_ovf': from_ovf and 'vcpus' not in raw,
             'memory_from_ovf': from_ovf and 'memory_mib' not in raw,
             'serial_log': _field(guest, 'serial_log', '/var/log/libvirt/qemu/' + name + '-serial.log'),
+            'guest_agent': _to_bool(_field(guest, 'guest_agent', True)),
             'disks': [], 'networks': [], 'os': {},
         }
 

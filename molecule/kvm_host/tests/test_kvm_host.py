@@ -94,6 +94,14 @@ def test_domain_xml_defaults(host):
     assert (sec.get("type"), sec.get("model"), sec.get("relabel")) == ("dynamic", "selinux", "yes")
 
 
+def test_guest_agent_channel_unless_switched_off(host):
+    def agent_channels(name):
+        return [c.find("target").get("name") for c in domxml(host, name).findall("./devices/channel")
+                if c.find("target").get("type") == "virtio"]
+    assert agent_channels("tiny") == ["org.qemu.guest_agent.0"]
+    assert agent_channels("copy") == []
+
+
 def test_domain_xml_cache_modes(host):
     dom = domxml(host, "clone")
     caches = {d.find("source").get("file"): d.find("driver").get("cache") for d in dom.findall("./devices/disk")}

@@ -63,6 +63,13 @@ def test_hostile_values_stay_data(domain):
     assert domain.find("seclabel/label").text == "system_u:system_r:svirt_t:s0:c1,c2</label>"
 
 
+def test_a_guest_agent_channel_by_default(domain):
+    # GUEST sets no guest_agent: a plan entry from before the key existed still gets the channel.
+    channels = domain.findall("devices/channel")
+    assert [(c.get("type"), c.find("target").get("type"), c.find("target").get("name")) for c in channels] == [
+        ("unix", "virtio", "org.qemu.guest_agent.0")]
+
+
 def test_plain_values_unchanged(domain):
     assert domain.get("type") == "qemu"
     assert domain.find("name").text == "web1"

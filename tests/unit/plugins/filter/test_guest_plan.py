@@ -82,12 +82,20 @@ def test_blank_guest_full_entry():
         "uuid": "d4a71310-7bd3-5903-8b29-17487e38f59f", "exists": False, "autostart": False, "remove_disks": False,
         "snapshots": [], "revert_snapshot": "", "domain_type": "qemu", "machine": "q35", "cpu_mode": "host-model",
         "vcpus": 1, "memory_mib": 128, "vcpus_from_ovf": False, "memory_from_ovf": False,
-        "serial_log": "/var/log/libvirt/qemu/lab-vm1-serial.log",
+        "serial_log": "/var/log/libvirt/qemu/lab-vm1-serial.log", "guest_agent": True,
         "disks": [{"name": "root", "path": "/var/lib/libvirt/images/lab-vm1-root.qcow2", "create": "blank", "size": "256M", "bus": "virtio",
                    "cache": "none"}],
         "networks": [{"type": "network", "source": "labforge", "mac": "52:54:00:c2:67:a3", "model": "virtio"}],
         "os": {}, "seclabel": {"type": "none", "model": "selinux", "relabel": True},
     }]}
+
+
+@pytest.mark.parametrize("value, planned", [(None, True), (False, False), ("no", False), ("yes", True)])
+def test_guest_agent_channel_on_unless_switched_off(value, planned):
+    entry = {"name": "ga", "seclabel": {"type": "none"}}
+    if value is not None:
+        entry["guest_agent"] = value
+    assert plan([entry])["plan"][0]["guest_agent"] is planned
 
 
 def test_blank_guest_without_source_gets_the_root_size():
