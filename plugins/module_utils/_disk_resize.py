@@ -44,10 +44,14 @@ def virtual_sizes(qemu_img_results):
 
 
 def disk_resizes(plan, qemu_img_results):
-    """{'grow': {guest: [{'name', 'path', 'size', 'bytes', 'current'}]}, 'errors': [...]} for the guests of
-    kvm_guest_plan's PLAN whose existing disks differ from the size asked for."""
+    """{'grow': [{'guest', 'name', 'path', 'size', 'bytes', 'current'}], 'errors': [...]} for the guests of
+    kvm_guest_plan's PLAN whose existing disks differ from the size asked for.
+
+    A list, not a mapping by guest name: Jinja's item lookup falls back to attributes, so a guest
+    named 'copy' or 'items' would find the dict's method.
+    """
     current = virtual_sizes(qemu_img_results)
-    grow, errors = {}, []
+    grow, errors = [], []
     for guest in plan:
         for disk in guest.get('disks', []):
             wanted = size_bytes(disk.get('size'))
@@ -59,6 +63,6 @@ def disk_resizes(plan, qemu_img_results):
                               "wrote at its end. Keep the size, or give a new disk the smaller size."
                               % (guest['name'], disk['name'], disk['path'], _shown(have), disk['size']))
             else:
-                grow.setdefault(guest['name'], []).append(
-                    {'name': disk['name'], 'path': disk['path'], 'size': disk['size'], 'bytes': wanted, 'current': have})
+                grow.append({'guest': guest['name'], 'name': disk['name'], 'path': disk['path'], 'size': disk['size'],
+                             'bytes': wanted, 'current': have})
     return {'grow': grow, 'errors': errors}

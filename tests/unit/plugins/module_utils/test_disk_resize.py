@@ -39,23 +39,28 @@ def test_sizes_as_the_plan_accepts_them(size, count):
 
 
 def test_the_same_size_changes_nothing():
-    assert disk_resizes(plan('64M'), [info()]) == {'grow': {}, 'errors': []}
+    assert disk_resizes(plan('64M'), [info()]) == {'grow': [], 'errors': []}
 
 
 def test_a_larger_size_grows_the_disk():
-    assert disk_resizes(plan('96M'), [info()]) == {'grow': {'tiny': [
-        {'name': 'data', 'path': '/var/lib/libvirt/images/tiny-data.qcow2', 'size': '96M', 'bytes': 96 * MIB,
-         'current': 64 * MIB}]}, 'errors': []}
+    assert disk_resizes(plan('96M'), [info()]) == {'grow': [
+        {'guest': 'tiny', 'name': 'data', 'path': '/var/lib/libvirt/images/tiny-data.qcow2', 'size': '96M', 'bytes': 96 * MIB,
+         'current': 64 * MIB}], 'errors': []}
 
 
 def test_a_smaller_size_is_refused_with_both_sizes():
     result = disk_resizes(plan('32M'), [info()])
-    assert result['grow'] == {}
+    assert result['grow'] == []
     assert result['errors'] == [
         "guest tiny: disk 'data' (/var/lib/libvirt/images/tiny-data.qcow2) is 64M and would shrink to 32M: shrinking "
         "cuts off what the guest wrote at its end. Keep the size, or give a new disk the smaller size."]
 
 
 def test_disks_not_created_yet_and_disks_without_a_size_are_left_alone():
-    assert disk_resizes(plan('8M', name='new'), [MISSING]) == {'grow': {}, 'errors': []}
+    assert disk_resizes(plan('8M', name='new'), [MISSING]) == {'grow': [], 'errors': []}
     assert virtual_sizes([MISSING, {'item': 'x', 'skipped': True}]) == {}
+
+
+def test_guests_named_like_dict_methods():
+    # The role selects by the 'guest' key: a mapping by name made grow['copy'] the dict's copy method in Jinja.
+    assert disk_resizes(plan('96M', name='copy'), [info('/var/lib/libvirt/images/copy-data.qcow2')])['grow'][0]['guest'] == 'copy'
