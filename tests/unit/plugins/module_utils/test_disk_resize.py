@@ -1,23 +1,18 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Disk growth and refused shrinking, against qemu-img info as it reports a 64M qcow2."""
 
-import json
+import os
 
 import pytest
 
 from ansible_collections.labforge.virt.plugins.module_utils._disk_resize import disk_resizes, size_bytes, virtual_sizes
 
+from conftest import FIXTURES
+
 MIB = 1 << 20
-# `qemu-img info --force-share --output=json` of a 64M disk the role created (qemu 10.0, Debian 13).
-QEMU_IMG_INFO_64M = json.dumps({
-    "children": [{"name": "file", "info": {"children": [], "virtual-size": 67371008, "filename": "/var/lib/libvirt/images/tiny-data.qcow2",
-                                           "format": "file", "actual-size": 67371008, "format-specific": {"type": "file", "data": {}},
-                                           "dirty-flag": False}}],
-    "virtual-size": 67108864, "filename": "/var/lib/libvirt/images/tiny-data.qcow2", "cluster-size": 65536, "format": "qcow2",
-    "actual-size": 67371008, "format-specific": {"type": "qcow2", "data": {"compat": "1.1", "compression-type": "zlib",
-                                                                          "lazy-refcounts": False, "refcount-bits": 16,
-                                                                          "corrupt": False, "extended-l2": False}},
-    "dirty-flag": False})
+# `qemu-img info --force-share --output=json` of the 64M data disk the kvm_host scenario's converge made.
+with open(os.path.join(FIXTURES, 'qemu-img', 'info-tiny-data-64M-trixie.json')) as f:
+    QEMU_IMG_INFO_64M = f.read()
 MISSING = {'item': '/var/lib/libvirt/images/new-data.qcow2', 'rc': 1, 'stdout': '',
            'stderr': "qemu-img: Could not open '/var/lib/libvirt/images/new-data.qcow2': No such file or directory"}
 
