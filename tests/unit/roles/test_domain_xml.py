@@ -68,6 +68,8 @@ def test_a_guest_agent_channel_by_default(domain):
     channels = domain.findall("devices/channel")
     assert [(c.get("type"), c.find("target").get("type"), c.find("target").get("name")) for c in channels] == [
         ("unix", "virtio", "org.qemu.guest_agent.0")]
+    # Its controller declared: libvirt 9 moved the one it added on every redefinition.
+    assert [c.get("index") for c in domain.findall("devices/controller") if c.get("type") == "virtio-serial"] == ["0"]
 
 
 def test_plain_values_unchanged(domain):
