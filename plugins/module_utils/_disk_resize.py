@@ -15,8 +15,9 @@ __metaclass__ = type
 import json
 import re
 
-# The sizes kvm_guest accepts (its plan checks them): qemu-img's binary suffixes.
-_SIZE = re.compile(r'^([1-9][0-9]*)([KMGT]?)\Z')
+# The sizes kvm_guest accepts, qemu-img's binary suffixes; its plan checks sizes with this pattern.
+SIZE_RE = r'^([1-9][0-9]*)([KMGT]?)\Z'
+_SIZE = re.compile(SIZE_RE)
 _EXPONENT = {'': 0, 'K': 10, 'M': 20, 'G': 30, 'T': 40}
 
 

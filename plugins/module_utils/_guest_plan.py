@@ -27,9 +27,10 @@ import uuid
 
 from collections.abc import Mapping
 
+from ansible_collections.labforge.virt.plugins.module_utils._disk_resize import SIZE_RE as _SIZE_RE
+
 # Anchored with \Z, not $: '$' also accepts a trailing newline, which the Jinja template this
 # replaces let through into domain XML and file names.
-_SIZE_RE = r'^[1-9][0-9]*[KMGT]?\Z'
 _NAME_RE = r'^[A-Za-z0-9][A-Za-z0-9_.+-]*\Z'
 _MAC_RE = r'^([0-9a-f]{2}:){5}[0-9a-f]{2}\Z'
 _WHOLE_NUMBER_RE = r'^[0-9]+\Z'
