@@ -76,6 +76,7 @@ def rendered(tmp_path_factory):
         result[name] = {
             "conf_text": (base / "state" / "sync.conf").read_text(),
             "conf_mode": (base / "state" / "sync.conf").stat().st_mode & 0o777,
+            "conf_owner": ((base / "state" / "sync.conf").stat().st_uid, (base / "state" / "sync.conf").stat().st_gid),
             "spec": json.loads((base / "spec.json").read_text()),
             "storage_mode": (base / "state" / "resilio").stat().st_mode & 0o777,
             "data_uid": (base / "data").stat().st_uid,
@@ -124,7 +125,9 @@ def test_keys_never_reach_the_output(rendered):
 
 @pytest.mark.parametrize("name", sorted(HOSTS))
 def test_files_are_private(rendered, name):
-    assert rendered[name]["conf_mode"] == 0o640
+    # The folder key is for rslsync's uid alone, not for the group 1000 of a host's first user.
+    assert rendered[name]["conf_mode"] == 0o400
+    assert rendered[name]["conf_owner"] == (1000, 0)
     assert rendered[name]["storage_mode"] == 0o700
     assert rendered[name]["data_uid"] == 1000
 
