@@ -193,3 +193,38 @@ def test_migration_preflight(host):
     result = json.loads(host.file("/root/migration-preflight.json").content_string)
     assert result["problems"] == []
     assert "identical" in result["cpu_compare"] or "superset" in result["cpu_compare"]
+
+
+def test_an_interrupted_disk_copy_is_made_again(host):
+    # side_effect step 7: the first run died half-way through `qemu-img convert`; the second run
+    # must not take the half copy for the disk (`creates:` on a file written in place would).
+    disk = "/var/lib/libvirt/images/resumed-root.qcow2"
+    assert not host.file(disk + ".part").exists
+    # The base reads as zeros, and so would a cut copy: the image's own metadata must be whole.
+    check = host.run("qemu-img check --force-share %s", disk)
+    assert check.rc == 0, check.stdout + check.stderr
+    same = host.run("qemu-img compare --force-share /var/lib/labforge-test/base.qcow2 %s", disk)
+    assert same.rc == 0, same.stdout + same.stderr
+
+
+def test_migration_preflight_against_another_host(host):
+    # side_effect step 8: kvm_host-bookworm (libvirt 9) asks kvm_host-kvm1 (libvirt 11) for each guest.
+    if host.backend.get_hostname() != "kvm_host-bookworm":
+        pytest.skip("the preflight to the other host runs on kvm_host-bookworm")
+    refused = json.loads(host.file("/root/migration-two-hosts.json").content_string)
+    # The target's own verdict on the source's CPU (TCG: each qemu version offers another CPU).
+    assert "tiny cannot live-migrate from kvm_host-bookworm to kvm_host-kvm1: the CPUs are incompatible" in refused["tiny"]
+    assert "incompatible with the CPU provided by hypervisor on the host" in refused["tiny"]
+    assert "the target cannot reach these disks" not in refused["tiny"]  # tiny-data.qcow2 exists on kvm1 too
+    assert "the target cannot reach these disks" in refused["solo"]
+    assert "/var/lib/libvirt/images/solo-root.qcow2" in refused["solo"]
+    assert "passthrough devices" in refused["passthrough"] and "pin the guest to this host" in refused["passthrough"]
+    assert "passthrough devices" not in refused["solo"]
+
+
+def test_migration_preflight_to_an_older_libvirt_is_refused(host):
+    # The CPU check runs on the target: libvirt 9 does not know every CPU feature libvirt 11 reports.
+    if host.backend.get_hostname() != "kvm_host-kvm1":
+        pytest.skip("the preflight to the older host runs on kvm_host-kvm1")
+    refusal = host.file("/root/migration-to-older-libvirt.txt").content_string
+    assert "tiny cannot live-migrate from kvm_host-kvm1 to kvm_host-bookworm: the CPUs are incompatible" in refusal
