@@ -158,12 +158,16 @@ verdict:
           description: One line, also the C(detail) of the V(hyperv) check.
           type: str
           returned: always
-          sample: "Hyper-V requirements: 64-bit CPU (lm) yes, DEP (nx) yes, VT-x (vmx) yes, SLAT (ept) yes -> this machine can run Hyper-V"
+          sample: >-
+            Hyper-V requirements: 64-bit CPU (lm) yes, DEP (nx) yes, VT-x (vmx) yes, SLAT (ept) yes
+            -> this machine can run Hyper-V
         requirements:
           description:
-            - C(long_mode) (64-bit, the C(lm) flag), C(dep) (the C(nx) flag: the CPU has NX/XD; Linux re-enables XD early
-              in boot, so whether the firmware setup disables it, which Windows would mind, is not visible here), C(virt_extension) (C(vmx)/C(svm)), C(slat) (C(ept) on Intel, C(npt) on AMD) and
-              C(firmware_enabled) (from the firmware probe), each true, false or null when unknown.
+            - C(long_mode) (64-bit, the C(lm) flag), C(dep) (the C(nx) flag), C(virt_extension) (C(vmx)/C(svm)),
+              C(slat) (C(ept) on Intel, C(npt) on AMD) and C(firmware_enabled) (from the firmware probe), each true,
+              false or null when unknown.
+            - Linux re-enables a firmware-disabled XD early in boot, so C(dep) says the CPU has NX/XD, not whether
+              the firmware setup, which Windows would mind, has it on.
           type: dict
           returned: always
         missing:
