@@ -418,6 +418,61 @@ def gather(root='/', probes=PROBES, timeout=2.0, dmesg=None):
     return facts
 
 
+# ----------------------------------------------------------------- Hyper-V
+def hyperv_requirements(cpu, fw=None, hv=None):
+    """Hyper-V's processor requirements (Microsoft's list, as `systeminfo` reports them) from CPU facts.
+
+    64-bit (``lm``), DEP (``nx``; Linux clears a firmware XD-disable early in boot, so the flag shows
+    the CPU's NX/XD, not the firmware setting), VT-x/AMD-V (``vmx``/``svm``) and SLAT (``ept``/``npt``);
+    the firmware lock when the firmware probe knows it.
+    Returns {capable: yes/no/unknown, summary, requirements, missing, fix}.
+    """
+    fw = fw or {}
+    hv = hv or {}
+    flag = cpu.get('virt_extension')
+    if flag == 'vmx':
+        slat = (cpu.get('vmx_features') or {}).get('ept')   # None: kernel before 5.9 did not say
+    elif flag == 'svm':
+        slat = (cpu.get('svm_features') or {}).get('npt')
+    else:
+        slat = None   # no VT-x/AMD-V visible, so no SLAT either
+    bios = fw.get('disabled_by_bios')
+    req = {'long_mode': bool(cpu.get('lm')), 'dep': bool(cpu.get('nx')), 'virt_extension': bool(flag),
+           'slat': slat, 'firmware_enabled': None if bios is None else not bios}
+    labels = (('long_mode', '64-bit CPU (lm)'), ('dep', 'DEP (nx)'),
+              ('virt_extension', {'vmx': 'VT-x (vmx)', 'svm': 'AMD-V (svm)'}.get(flag, 'VT-x/AMD-V (vmx/svm)')),
+              ('slat', {'vmx': 'SLAT (ept)', 'svm': 'SLAT (npt)'}.get(flag, 'SLAT (ept/npt)')),
+              ('firmware_enabled', 'virtualization enabled in firmware'))
+    words = {True: 'yes', False: 'no', None: 'unknown'}
+    parts = ['%s %s' % (label, words[req[key]]) for key, label in labels
+             if not (key == 'slat' and not flag) and not (key == 'firmware_enabled' and req[key] is None)]
+    missing = [label for key, label in labels if req[key] is False]
+    if not flag:
+        missing.append(labels[3][1])
+    if missing:
+        capable = 'no'
+        tail = 'this machine cannot run Hyper-V (missing: %s)' % ', '.join(missing)
+    elif slat is None:
+        capable = 'unknown'
+        tail = 'cannot tell whether this machine can run Hyper-V (no "vmx flags" line: kernel before 5.9)'
+    else:
+        capable = 'yes'
+        tail = 'this machine can run Hyper-V' + (' (nested, under %s)' % hv['name'] if hv.get('detected') else '')
+    fix = None
+    if not req['long_mode']:
+        fix = 'Hyper-V needs a 64-bit CPU'
+    elif not req['dep']:
+        fix = 'Hyper-V needs a CPU with NX/XD (hardware DEP); under a hypervisor, expose NX to this VM'
+    elif not flag and hv.get('detected'):
+        fix = _nested_fix(hv)
+    elif not flag or req['firmware_enabled'] is False:
+        fix = 'enable VT-x / SVM Mode in the firmware setup, then power-cycle' + ('' if flag else ' (if the CPU has them)')
+    elif slat is False:
+        fix = 'Hyper-V needs a CPU with SLAT (Intel EPT / AMD NPT)'
+    return {'capable': capable, 'summary': 'Hyper-V requirements: %s -> %s' % (', '.join(parts), tail),
+            'requirements': req, 'missing': missing, 'fix': fix}
+
+
 # --------------------------------------------------------------- evaluate
 def _check(checks, cid, description, status, detail, fix=None):
     checks.append({'id': cid, 'description': description, 'status': status, 'detail': detail, 'fix': fix})
@@ -597,12 +652,15 @@ def evaluate(facts):
     else:
         summary = 'KVM not usable on this host yet: %s' % (fixes[0] if fixes else 'see reasons.')
 
-    _build_checks(checks, facts, flag, ext_name, dev_ok, ge_ok, usable)
+    hyperv = hyperv_requirements(cpu, facts.get('firmware'), hv) if 'cpu' in facts else None
+    _build_checks(checks, facts, flag, ext_name, dev_ok, ge_ok, usable, hyperv)
     verdict = {'kvm_usable': usable, 'summary': summary, 'reasons': reasons, 'fixes': fixes, 'warnings': warnings}
+    if hyperv is not None:
+        verdict['hyperv'] = hyperv
     return verdict, checks
 
 
-def _build_checks(checks, facts, flag, ext_name, dev_ok, ge_ok, usable):
+def _build_checks(checks, facts, flag, ext_name, dev_ok, ge_ok, usable, hyperv=None):
     """One entry per virt-host-validate qemu check (same order), plus ours."""
     cpu = facts.get('cpu')
     kvm = facts.get('kvm')
@@ -696,6 +754,9 @@ def _build_checks(checks, facts, flag, ext_name, dev_ok, ge_ok, usable):
     if hv is not None:
         _check(checks, 'hypervisor', 'Bare metal or virtual machine', 'INFO',
                'virtual machine under %s' % hv['name'] if hv['detected'] else 'bare metal')
+    if hyperv is not None:
+        _check(checks, 'hyperv', 'Hyper-V requirements: 64-bit CPU, DEP, VT-x/AMD-V, SLAT',
+               {'yes': 'PASS', 'no': 'FAIL'}.get(hyperv['capable'], 'WARN'), hyperv['summary'], hyperv['fix'])
     checks.append({'id': 'verdict', 'description': 'KVM usable', 'status': {'yes': 'PASS', 'no': 'FAIL'}.get(usable, 'WARN'),
                    'detail': usable, 'fix': None})
 

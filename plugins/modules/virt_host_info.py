@@ -22,6 +22,7 @@ description:
   - Reports where the machine runs (bare metal or which hypervisor, from the cpuid C(hypervisor) flag and
     signature, DMI and C(/sys/hypervisor)) and everything C(virt-host-validate qemu) checks (vhost-net, tun,
     cgroup controllers, IOMMU, secure guest support), plus the kernel version.
+  - Also tells whether the CPU meets Hyper-V's requirements (64-bit, DEP, VT-x/AMD-V, SLAT), see RV(hyperv_capable).
   - Returns a verdict, O(require_kvm) aside never fails on a finding; each fact is reported separately.
   - Read-only. The guest execution creates a transient VM in memory and destroys it.
 author:
@@ -73,6 +74,9 @@ seealso:
   - name: KVM API
     description: The ioctls used by the kvm probe.
     link: https://docs.kernel.org/virt/kvm/api.html
+  - name: Hyper-V system requirements
+    description: Microsoft's list the RV(hyperv_capable) verdict follows.
+    link: https://learn.microsoft.com/en-us/virtualization/hyper-v-on-windows/reference/hyper-v-requirements
 '''
 
 EXAMPLES = r'''
@@ -137,6 +141,52 @@ verdict:
       type: list
       elements: str
       returned: always
+    hyperv:
+      description:
+        - Hyper-V's processor requirements, judged from the C(cpu) facts the way Windows' C(systeminfo) lists them.
+        - The C(hyperv) check of RV(checks) carries the same summary, fix and PASS/FAIL (WARN when unknown).
+      type: dict
+      returned: when cpu is probed
+      contains:
+        capable:
+          description:
+            - Same as RV(hyperv_capable). V(unknown) when the kernel does not say whether VT-x has EPT
+              (no C(vmx flags) line before Linux 5.9).
+          type: str
+          returned: always
+        summary:
+          description: One line, also the C(detail) of the V(hyperv) check.
+          type: str
+          returned: always
+          sample: >-
+            Hyper-V requirements: 64-bit CPU (lm) yes, DEP (nx) yes, VT-x (vmx) yes, SLAT (ept) yes
+            -> this machine can run Hyper-V
+        requirements:
+          description:
+            - C(long_mode) (64-bit, the C(lm) flag), C(dep) (the C(nx) flag), C(virt_extension) (C(vmx)/C(svm)),
+              C(slat) (C(ept) on Intel, C(npt) on AMD) and C(firmware_enabled) (from the firmware probe), each true,
+              false or null when unknown.
+            - Linux re-enables a firmware-disabled XD early in boot, so C(dep) says the CPU has NX/XD, not whether
+              the firmware setup, which Windows would mind, has it on.
+          type: dict
+          returned: always
+        missing:
+          description: The unmet requirements.
+          type: list
+          elements: str
+          returned: always
+        fix:
+          description: What to do about the first unmet requirement, null when none.
+          type: str
+          returned: always
+hyperv_capable:
+  description:
+    - Whether this machine meets Hyper-V's processor requirements (64-bit CPU, DEP, VT-x/AMD-V, SLAT),
+      V(yes), V(no) or V(unknown). RV(verdict.hyperv) has the details.
+    - Independent of RV(kvm_usable).
+  returned: when cpu is probed
+  type: str
+  sample: "yes"
 checks:
   description: One entry per virt-host-validate qemu check (same order) plus this module's own checks.
   returned: always
@@ -144,7 +194,9 @@ checks:
   elements: dict
   contains:
     id:
-      description: Stable identifier, such as V(hardware_virtualization), V(vhost_net), V(cgroup_memory).
+      description:
+        - Stable identifier, such as V(hardware_virtualization), V(vhost_net), V(tun), V(secure_guest), V(cgroup_memory).
+        - V(hyperv) (when cpu is probed) reports Hyper-V's requirements; the last entry, V(verdict), is the KVM verdict.
       type: str
       returned: always
     description:
@@ -346,6 +398,8 @@ def main():
     verdict, checks = evaluate(facts)
     result = dict(changed=False, kvm_usable=verdict['kvm_usable'], verdict=verdict, checks=checks,
                   report=format_report(verdict, checks))
+    if 'hyperv' in verdict:
+        result['hyperv_capable'] = verdict['hyperv']['capable']
     for key in PROBES:
         if key in facts and key != 'guest_exec':
             result[key] = facts[key]

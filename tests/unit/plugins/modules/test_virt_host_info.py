@@ -60,6 +60,18 @@ def test_snapshot_without_require_kvm_reports_and_succeeds(capsys):
     assert rc == 0
     assert out['kvm_usable'] == 'emulated-only'
     assert out['firmware']['disabled_by_bios'] is True
+    # The firmware lock also rules out Hyper-V.
+    assert out['hyperv_capable'] == 'no' and out['verdict']['hyperv']['capable'] == 'no'
+    assert any(line.startswith('hyperv ') and ' FAIL ' in line for line in out['report'])
+
+
+def test_hyperv_capable_on_amd_bare_metal_and_absent_without_cpu_probe(capsys):
+    rc, out = run_module({'root': os.path.join(VH, 'amd_epyc_9754_baremetal')}, capsys)
+    assert rc == 0 and out['hyperv_capable'] == 'yes'
+    assert out['verdict']['hyperv']['requirements'] == {
+        'long_mode': True, 'dep': True, 'virt_extension': True, 'slat': True, 'firmware_enabled': None}
+    rc, out = run_module({'root': os.path.join(VH, 'amd_epyc_9754_baremetal'), 'probes': ['kvm']}, capsys)
+    assert rc == 0 and 'hyperv_capable' not in out and 'hyperv' not in out['verdict']
 
 
 def test_bad_timeout_is_refused(capsys):
