@@ -119,6 +119,20 @@ def blob_path(digest):
     return "%s/blobs/sha256/%s/%s/data" % (storage_dir(), hexd[:2], hexd)
 
 
+def playbook(name, *args):
+    """Run a playbook of this scenario against the molecule inventory; the finished process."""
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY,
+         os.path.join(SCENARIO_DIR, name)] + list(args),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"), timeout=900, check=False,
+    )
+
+
+def login_status(address, user, password):
+    return curl(HOST_A, address, "/v2/", "-u", "'%s:%s'" % (user, password))
+
+
 def wait_registry(address, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
@@ -141,6 +155,8 @@ def test_registry_container_runs_unprivileged_with_restart_policy():
     mounts = {m["Destination"]: m for m in info["Mounts"]}
     assert mounts["/var/lib/registry"]["Type"] == "volume" and mounts["/var/lib/registry"]["Name"] == VOLUME
     assert mounts["/etc/docker/registry/config.yml"]["RW"] is False
+    # the digest of its bind-mounted files, which recreates it when they change (tasks/service.yml)
+    assert info["Config"]["Labels"]["org.labforge.config-digest"].startswith("sha256:")
     # the registry process itself is not root
     assert ok(REG, "docker exec %s id -u" % CONTAINER).strip() == "5000"
 
@@ -348,3 +364,57 @@ def test_a_certificate_close_to_its_end_is_renewed(address, auth):
     HOST_B.run("docker image rm %s" % ref)
     ok(HOST_B, "docker pull %s" % ref)
     assert repo_digest(HOST_B, ref) == pushed
+
+
+# --- faults: a run stopped before its handlers, a rebuilt root filesystem -----------------------
+
+
+def delete_status(address, auth):
+    """Status of a DELETE of a manifest nobody pushed: 404 with deletes on, 405 with them off."""
+    status, _headers, body = api(HOST_A, address, auth, "DELETE", "/v2/verify/nothing/manifests/sha256:" + "0" * 64)
+    assert status in (404, 405), body
+    return status
+
+
+def test_changes_left_by_an_interrupted_run_take_effect_on_the_next(address, users, auth, tmp_path):
+    kept, removed = users[:-1], users[-1]
+    assert kept and login_status(address, removed["name"], removed["password"]) == "200"
+    assert delete_status(address, auth) == 404
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps({"docker_registry_users": kept, "docker_registry_delete_enabled": False}))
+    try:
+        # The fault: htpasswd and config.yml written, the run failed before its handlers.
+        interrupted = playbook("interrupted.yml", "-e", "@%s" % extra)
+        assert interrupted.returncode != 0 and "interrupted before the handlers" in interrupted.stdout, interrupted.stdout
+        assert removed["name"] + ":" not in REG.file(CONFIG_DIR + "/htpasswd").content_string
+        assert "enabled: false" in REG.file(CONFIG_DIR + "/config.yml").content_string
+        # config.yml was replaced by rename: the running registry still holds the old one
+        assert delete_status(address, auth) == 404
+
+        # The next run, same variables: nothing left to write, the container must follow its files anyway.
+        rerun = playbook("role.yml", "-e", "@%s" % extra)
+        assert rerun.returncode == 0, rerun.stdout
+        wait_registry(address)
+        assert delete_status(address, auth) == 405
+        assert login_status(address, removed["name"], removed["password"]) == "401"
+        assert login_status(address, kept[0]["name"], kept[0]["password"]) == "200"
+    finally:
+        restored = playbook("role.yml")
+        assert restored.returncode == 0, restored.stdout
+        wait_registry(address)
+    assert delete_status(address, auth) == 404
+
+
+def test_the_role_recovers_a_rebuilt_root_filesystem(address, users):
+    # rebuilt_root.yml removes the files, lets dockerd make directories of them (and asserts it
+    # did), then runs the role.
+    run = playbook("rebuilt_root.yml")
+    assert run.returncode == 0, run.stdout
+    for name in ("config.yml", "htpasswd", "tls/server.crt", "tls/server.key"):
+        assert REG.file("%s/%s" % (CONFIG_DIR, name)).is_file, name
+    wait_registry(address)
+    out = HOST_A.run("openssl s_client -connect %s -CAfile %s -verify_return_error </dev/null" % (address, ca_file(address)))
+    assert out.rc == 0 and "Verify return code: 0 (ok)" in out.stdout, out.stderr
+    assert curl(HOST_A, address, "/v2/") == "401"
+    for user in users:
+        assert login_status(address, user["name"], user["password"]) == "200", user["name"]
