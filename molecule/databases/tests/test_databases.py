@@ -199,6 +199,29 @@ def test_check_mode_with_diff_changes_nothing_and_shows_no_secret():
     assert run.returncode == 0, output[-4000:]
     assert re.search(r"databases-docker\s+: ok=\d+\s+changed=1\s", output), output[-2000:]
     changed = re.findall(r"TASK \[([^\]]+)\][^\n]*\n(?:[^\n]*\n)?changed:", output)
+# --- Healthchecks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,test", [
+    ("db2", ["CMD-SHELL", "su - db2inst1 -c 'db2 connect to testdb >/dev/null && db2 terminate >/dev/null'"]),
+    ("oracle-xe", ["CMD", "healthcheck.sh"]),
+])
+def test_containers_have_the_healthcheck_and_are_healthy(host, name, test):
+    """The roles' default commands (the doubles answer them once ready), and readiness waited for healthy."""
+    c = inspect(host, name)
+    assert c["Config"]["Healthcheck"]["Test"] == test
+    assert c["Config"]["Healthcheck"]["Interval"] == 2 * 10 ** 9  # converge.yml's timing
+    assert c["State"]["Health"]["Status"] == "healthy"
+    assert c["State"]["Health"]["Log"][-1]["ExitCode"] == 0
+
+
+def test_db2_healthcheck_connects_as_the_instance_user(host):
+    run = host.run("docker exec db2 su - db2inst1 -c 'db2 connect to testdb'")
+    assert run.rc == 0 and "testdb as db2inst1" in run.stdout
+    # A database that is not there does not pass.
+    assert host.run("docker exec db2 su - db2inst1 -c 'db2 connect to otherdb'").rc != 0
+
+
     assert changed == ["labforge.virt.database_common : Build, tag and push the image"], changed
     for secret in SECRETS:
         assert secret not in output
@@ -266,6 +289,9 @@ def test_license_must_be_accepted_explicitly(refusals):
 
 def test_global_sysctl_is_refused_with_the_reason(refusals):
     result = refusals[0]["db2-file-max"]
+    ("db2-healthcheck-none", "Check the healthcheck command",
+     'db2_healthcheck_test must be a healthcheck command in Docker\'s form, CMD or CMD-SHELL followed by the command (got ["NONE"])'),
+    ("oracle-healthcheck-string", "Check the healthcheck command", "oracle_xe_healthcheck_test must be a healthcheck command"),
     assert result["refused"] and "fs.file-max" in result["msg"] and "not namespaced" in result["msg"]
 
 
@@ -305,6 +331,15 @@ def test_secrets_never_in_ansible_output(refusals):
     assert "Run the Db2 container db2-never" in output
     for secret in SECRETS:
         assert secret not in output
+
+
+def test_readiness_waits_for_healthy(refusals):
+    """The double prints its ready line but its healthcheck never passes: readiness fails with the results."""
+    result = refusals[0]["oracle-unhealthy"]
+    assert result["refused"] and result["task"] == "Fail with the last healthcheck results", result
+    for words in ("printed its ready line but its healthcheck did not report healthy within 6 s",
+                  'command ["CMD", "false"]', "oracle_xe_healthcheck_test"):
+        assert words in result["msg"], words
 
 
 # --- Static: no_log wherever a secret passes ------------------------------------------
