@@ -203,3 +203,43 @@ def export_lines(exports, default_options, kinds=OPTION_KINDS):
                    for c in export.get('clients', [])]
         lines.append('%s %s' % (export['path'], ' '.join(clients)))
     return lines
+
+
+# --- Client mounts: the recovery mode (nfs(5) "hard" / "soft" / "softerr") ----------------
+
+RECOVERY_MODES = ('hard', 'soft', 'softerr')
+# The filesystem types of NFS client mounts in /proc/self/mountinfo.
+NFS_FSTYPES = ('nfs', 'nfs4')
+
+
+class MountOptionsError(ValueError):
+    """A mount option list that cannot be read."""
+
+
+def mount_option_list(options):
+    """The options one by one: a list's items and comma-separated strings (mount -o, fstab, mountinfo)
+    are both split at commas; empty items are dropped. None is no options."""
+    if options is None:
+        return []
+    if isinstance(options, str):
+        options = [options]
+    if not isinstance(options, (list, tuple)):
+        raise MountOptionsError('mount options must be a list of strings or one comma-separated string, not %s'
+                                % _show(options))
+    flat = []
+    for item in options:
+        if not isinstance(item, str):
+            raise MountOptionsError('mount option %s is not a string' % _show(item))
+        flat.extend(o.strip() for o in item.split(',') if o.strip())
+    return flat
+
+
+def recovery_mode(options):
+    """The recovery mode the kernel applies for these NFS mount options, as nfs(5) says: ``hard``
+    unless one of soft/softerr is given, and of hard, soft and softerr the last one given wins
+    (the mount parser overwrites the flag at each). Exact names only: softreval is another option."""
+    mode = 'hard'
+    for option in mount_option_list(options):
+        if option in RECOVERY_MODES:
+            mode = option
+    return mode

@@ -15,6 +15,7 @@ description:
   - For each path, finds the mount it lives on in C(/proc/self/mountinfo) (the longest mount point that
     prefixes the real path; of mounts stacked on one point, the last) and returns its type, source, mount
     point and options - what C(findmnt --target) prints.
+  - For an NFS mount also the recovery mode the kernel applies (C(hard), C(soft), C(softerr)).
   - A path that does not exist yet is answered for its nearest existing parent, the filesystem it would be
     created on (RV(filesystems[].probed_path) says which).
   - Reads only; nothing is written.
@@ -88,6 +89,16 @@ filesystems:
       description: Superblock options.
       type: str
       sample: rw,errors=remount-ro
+    nfs_recovery:
+      description:
+        - For an NFS mount (type C(nfs) or C(nfs4)) the recovery mode the kernel applies, C(hard), C(soft) or C(softerr), read
+          from its options as nfs(5) resolves them (the kernel writes it into the superblock options); null for other filesystems.
+        - On a C(soft) or C(softerr) mount an operation that times out fails with an error the application may not expect,
+          and a write can be lost silently (nfs(5), "The soft option").
+      type: str
+      returned: always
+      version_added: 0.1.0
+      sample: soft
 '''
 
 import os
@@ -96,14 +107,25 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labforge.virt.plugins.module_utils._direct_io import (
     backing_mount, mount_summary, read_mountinfo)
+from ansible_collections.labforge.virt.plugins.module_utils._nfs import NFS_FSTYPES, recovery_mode
+
+
+def describe(mount):
+    """What is returned of a mountinfo entry (None: all null), with the NFS recovery mode."""
+    mount = mount_summary(mount) or {}
+    entry = dict((key, mount.get(key)) for key in ('type', 'source', 'mount_point', 'options', 'super_options'))
+    entry['nfs_recovery'] = None
+    if entry['type'] in NFS_FSTYPES:
+        # The kernel writes hard/soft/softerr into the superblock options; both fields are read.
+        entry['nfs_recovery'] = recovery_mode([entry['options'] or '', entry['super_options'] or ''])
+    return entry
 
 
 def lookup(path, mounts):
     """The filesystem entry of one path (its nearest existing parent when it does not exist)."""
     probed, mount = backing_mount(path, mounts)
-    mount = mount_summary(mount) or {}
     entry = {'path': path, 'probed_path': probed, 'exists': os.path.exists(path)}
-    entry.update((key, mount.get(key)) for key in ('type', 'source', 'mount_point', 'options', 'super_options'))
+    entry.update(describe(mount))
     return entry
 
 

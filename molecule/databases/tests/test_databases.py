@@ -72,7 +72,7 @@ def test_db2_ports_volume_restart_and_image(host):
     c = inspect(host, "db2")
     hc = c["HostConfig"]
     assert hc["PortBindings"] == {"50000/tcp": [{"HostIp": "0.0.0.0", "HostPort": "50000"}]}
-    assert hc["Binds"] == ["/srv/db2/data:/database:rw"]
+    assert sorted(hc["Binds"]) == sorted(["/srv/db2/data:/database:rw", "/etc/labforge/db2/db2:/run/secrets/labforge:ro"])
     assert hc["RestartPolicy"]["Name"] == "unless-stopped"
     assert c["Config"]["Image"] == "localhost:5000/labforge/db2-double:test"
     assert host.socket("tcp://0.0.0.0:50000").is_listening
@@ -80,12 +80,33 @@ def test_db2_ports_volume_restart_and_image(host):
     assert data.is_directory and data.uid == 0 and data.mode == 0o755
 
 
-def test_db2_environment_keys(host):
-    env = env_of(inspect(host, "db2"))
+def test_db2_environment_keys_without_the_password(host):
+    c = inspect(host, "db2")
+    env = env_of(c)
     assert env["LICENSE"] == "accept"
     assert env["DB2INSTANCE"] == "db2inst1"
     assert env["DBNAME"] == "testdb"
-    assert env["DB2INST1_PASSWORD"]  # present (Db2 has no _FILE variant); never printed by Ansible
+    # Db2 reads the password from DB2INST1_PASSWORD only: the built image's entrypoint wrapper exports it
+    # from the mounted file, so the container's configuration does not hold it.
+    assert "DB2INST1_PASSWORD" not in env
+    assert not any(secret in json.dumps(c) for secret in SECRETS)
+    assert c["Config"]["Entrypoint"] == ["/usr/local/bin/labforge-secret-env", "/usr/local/bin/db2-double.sh"]
+
+
+def test_db2_password_file_reaches_the_entrypoint(host):
+    directory = host.file("/etc/labforge/db2/db2")
+    assert directory.uid == 0 and directory.mode == 0o500
+    secret = host.file("/etc/labforge/db2/db2/db2inst1_password")
+    assert secret.uid == 0 and secret.gid == 0 and secret.mode == 0o400
+    assert secret.content_string == SECRETS[0]
+    # The entrypoint (pid 1, exec'd by the wrapper) has the password in its environment; the double
+    # would have stopped with "DB2INST1_PASSWORD is not set" otherwise (test_db2_was_ready).
+    environ = host.check_output("docker exec db2 cat /proc/1/environ").split("\x00")
+    assert "DB2INST1_PASSWORD=" + SECRETS[0] in environ
+    wrapper = host.check_output("docker exec db2 cat /usr/local/bin/labforge-secret-env")
+    assert 'DB2INST1_PASSWORD="$(cat /run/secrets/labforge/db2inst1_password)"' in wrapper
+    assert SECRETS[0] not in wrapper
+    assert "Lab-" not in host.file("/var/lib/labforge/build/db2/Dockerfile").content_string
 
 
 def test_db2_image_was_built_and_pushed_to_the_registry(host):
@@ -95,7 +116,7 @@ def test_db2_image_was_built_and_pushed_to_the_registry(host):
     assert "Ansible managed" in text
     assert f"FROM labforge/tiny:{SUITE}" in text
     assert "RUN /bin/busybox --install -s /bin" in text
-    assert 'ENTRYPOINT ["/usr/local/bin/db2-double.sh"]' in text
+    assert 'ENTRYPOINT ["/usr/local/bin/labforge-secret-env", "/usr/local/bin/db2-double.sh"]' in text
     tags = host.check_output(
         "python3 -c \"import base64,urllib.request as u; r=u.Request('http://127.0.0.1:5000/v2/labforge/db2-double/tags/list');"
         " r.add_header('Authorization','Basic '+base64.b64encode(b'labpush:%s').decode()); print(u.urlopen(r).read().decode())\""
@@ -178,6 +199,29 @@ def test_connection_facts(host):
     assert facts["oracle_xe"]["jdbc_url"] == "jdbc:oracle:thin:@//databases-docker:1521/XEPDB1"
 
 
+# --- Healthchecks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,test", [
+    ("db2", ["CMD-SHELL", "su - db2inst1 -c 'db2 connect to testdb >/dev/null && db2 terminate >/dev/null'"]),
+    ("oracle-xe", ["CMD", "healthcheck.sh"]),
+])
+def test_containers_have_the_healthcheck_and_are_healthy(host, name, test):
+    """The roles' default commands (the doubles answer them once ready), and readiness waited for healthy."""
+    c = inspect(host, name)
+    assert c["Config"]["Healthcheck"]["Test"] == test
+    assert c["Config"]["Healthcheck"]["Interval"] == 2 * 10 ** 9  # converge.yml's timing
+    assert c["State"]["Health"]["Status"] == "healthy"
+    assert c["State"]["Health"]["Log"][-1]["ExitCode"] == 0
+
+
+def test_db2_healthcheck_connects_as_the_instance_user(host):
+    run = host.run("docker exec db2 su - db2inst1 -c 'db2 connect to testdb'")
+    assert run.rc == 0 and "testdb as db2inst1" in run.stdout
+    # A database that is not there does not pass.
+    assert host.run("docker exec db2 su - db2inst1 -c 'db2 connect to otherdb'").rc != 0
+
+
 # --- Refusals, readiness timeout, secrets in output ------------------------------------
 
 
@@ -245,6 +289,9 @@ def test_weak_or_missing_passwords_are_refused(refusals, case):
      "oracle_xe_capabilities: SYS_PTRACE is not allowed (allowed: IPC_LOCK, IPC_OWNER, SYS_NICE)"),
     ("db2-build-env-key", "Check the extra environment leaves the managed keys alone",
      "is not an environment variable name"),
+    ("db2-healthcheck-none", "Check the healthcheck command",
+     'db2_healthcheck_test must be a healthcheck command in Docker\'s form, CMD or CMD-SHELL followed by the command (got ["NONE"])'),
+    ("oracle-healthcheck-string", "Check the healthcheck command", "oracle_xe_healthcheck_test must be a healthcheck command"),
 ])
 def test_capabilities_and_env_keys_are_checked_against_allowlists(host, refusals, case, task, words):
     result = refusals[0][case]
@@ -284,6 +331,15 @@ def test_data_dir_without_o_direct_is_refused(host, refusals, case, path):
     for words in ("is on ramfs", "EINVAL", "O_RDWR|O_DSYNC|O_DIRECT", "aufs"):
         assert words in result["msg"], words
     assert not host.file(path).exists  # refused before anything was created
+
+
+def test_readiness_waits_for_healthy(refusals):
+    """The double prints its ready line but its healthcheck never passes: readiness fails with the results."""
+    result = refusals[0]["oracle-unhealthy"]
+    assert result["refused"] and result["task"] == "Fail with the last healthcheck results", result
+    for words in ("printed its ready line but its healthcheck did not report healthy within 6 s",
+                  'command ["CMD", "false"]', "oracle_xe_healthcheck_test"):
+        assert words in result["msg"], words
 
 
 @pytest.mark.parametrize("case,line,last", [
@@ -357,6 +413,6 @@ def test_the_secret_tasks_exist():
     for expected in ("Read the state of {{ database_common_container }}",
                      "Run the Db2 container {{ db2_container_name }}",
                      "Run the Oracle XE container {{ oracle_xe_container_name }}",
-                     "Write the password files", "Log in to the private registry",
+                     "Write the password files", "Write the password file", "Log in to the private registry",
                      "Check the password without showing it", "Check the passwords without showing them"):
         assert expected in names

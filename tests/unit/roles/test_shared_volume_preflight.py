@@ -38,7 +38,15 @@ SV_CASES = {
     "dotdot-path": (dict(SV_BASE, shared_volume_container_path="/opt/../etc"), ["an absolute shared_volume_container_path"]),
     "unknown-backend": (dict(SV_BASE, shared_volume_backend="glusterfs"), ["shared_volume_backend", "glusterfs", "nfs, resilio, syncthing"]),
     "nfs-relative-export": (dict(SV_NFS, shared_volume_nfs_export="srv/x"), ["an absolute shared_volume_nfs_export"]),
-    "nfs-hard-mount": (dict(SV_NFS, shared_volume_nfs_mount_options=["hard"]), ["`hard` would hang on a dead server"]),
+    "nfs-hard-mount": (dict(SV_NFS, shared_volume_nfs_mount_options=["hard"]), ["give a hard mount", "hangs every process"]),
+    # Issue 18: the effective mode, not the word `hard` - hard by default, the last one wins, comma strings.
+    "nfs-hard-by-default": (dict(SV_NFS, shared_volume_nfs_mount_options=["timeo=100", "retrans=3"]),
+                            ["(timeo=100,retrans=3) give a hard mount", "hard is the kernel's default"]),
+    "nfs-hard-last": (dict(SV_NFS, shared_volume_nfs_mount_options=["soft", "timeo=100", "hard"]), ["give a hard mount"]),
+    "nfs-hard-in-a-comma-string": (dict(SV_NFS, shared_volume_nfs_mount_options=["soft,timeo=100,hard"]),
+                                   ["(soft,timeo=100,hard) give a hard mount"]),
+    "nfs-rw-in-a-comma-string": (dict(SV_NFS, shared_volume_nfs_mount_options=["soft,rw"]),
+                                 ["ro/rw come from shared_volume_read_only"]),
 }
 
 NFS_OK = {"path": "/srv/nfs/data", "clients": [{"host": "192.168.10.0/24", "options": ["rw"]}]}

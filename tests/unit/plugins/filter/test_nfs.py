@@ -80,3 +80,39 @@ def test_lines_merge_options_by_kind():
         "# FORCED: mirror read-only",
         "/srv/open *(all_squash,ro,root_squash,sync,no_subtree_check)",
     ]
+
+
+# --- nfs_recovery_mode / nfs_mount_option_list (issue 18: soft NFS under databases) ------------
+
+@pytest.mark.parametrize("options,mode", [
+    ([], "hard"),                                   # nfs(5): hard is the default
+    (None, "hard"),
+    (["timeo=100", "retrans=3"], "hard"),            # no soft given: hard, although only `hard` was refused before
+    (["soft", "timeo=100"], "soft"),
+    (["softerr"], "softerr"),
+    (["soft", "hard"], "hard"),                      # the last one wins
+    (["hard", "soft"], "soft"),
+    (["hard", "softerr", "soft"], "soft"),
+    (["soft,hard"], "hard"),                         # one comma string, as mount -o takes it
+    ("soft,timeo=100,hard", "hard"),
+    ("rw,vers=4.2,soft,proto=tcp", "soft"),          # mountinfo super options
+    (["timeo=100", "hard,soft"], "soft"),
+    (["softreval"], "hard"),                         # another option, not a recovery mode
+    (["soft", "softreval"], "soft"),
+    ([" soft ", ""], "soft"),
+    (["Soft"], "hard"),                              # the kernel's parser knows no "Soft"
+])
+def test_recovery_mode_is_the_kernels(options, mode):
+    assert F["nfs_recovery_mode"](options) == mode
+
+
+def test_mount_option_list_splits_commas():
+    assert F["nfs_mount_option_list"](["soft", "rw,timeo=100", ",", ""]) == ["soft", "rw", "timeo=100"]
+    assert F["nfs_mount_option_list"]("ro,hard") == ["ro", "hard"]
+
+
+@pytest.mark.parametrize("options", [{"soft": True}, ["soft", 7], 3])
+def test_unreadable_options_fail_the_task_with_the_filter_name(options):
+    from ansible.errors import AnsibleFilterError
+    with pytest.raises(AnsibleFilterError, match="labforge.virt.nfs_recovery_mode: .*"):
+        F["nfs_recovery_mode"](options)

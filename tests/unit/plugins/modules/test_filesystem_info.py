@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.labforge.virt.plugins.module_utils._direct_io import parse_mountinfo
+from ansible_collections.labforge.virt.plugins.module_utils._direct_io import find_mount, parse_mountinfo
 from ansible_collections.labforge.virt.plugins.modules import filesystem_info
 
 from conftest import FIXTURES, run_module_main
@@ -25,6 +25,35 @@ def test_lookup_in_a_container_snapshot():
     assert entry['exists'] is False and entry['probed_path'] == '/'
     assert (entry['type'], entry['mount_point'], entry['source']) == ('overlay', '/', 'overlay')
     assert filesystem_info.lookup('/proc/sys/net', mounts)['type'] == 'proc'
+
+
+def _snapshot(name):
+    with open(os.path.join(FIXTURES, 'mountinfo', name)) as f:
+        return parse_mountinfo(f.read())
+
+
+@pytest.mark.parametrize('path,fstype,mode', [
+    # shared_volume's default options: the data directory of a database under it is on a soft mount.
+    ('/srv/shared/database_live/db2/data', 'nfs4', 'soft'),
+    ('/srv/shared/archive/oradata', 'nfs4', 'hard'),
+    ('/srv/shared/reports', 'nfs4', 'softerr'),
+    ('/srv/legacy/db2', 'nfs', 'soft'),           # NFSv3
+    ('/srv/db2/data', 'ext4', None),              # not NFS: no recovery mode
+    ('/srv/shared', 'ext4', None),                # the parent of the mounts is the root filesystem
+])
+def test_nfs_recovery_mode_of_a_docker_host_with_nfs_mounts(path, fstype, mode):
+    # The paths do not exist on this machine: the snapshot's mount of each, as lookup() finds it there.
+    entry = filesystem_info.describe(find_mount(path, _snapshot('docker-host-nfs4-client.txt')))
+    assert (entry['type'], entry['nfs_recovery']) == (fstype, mode), entry
+    if mode:
+        # The kernel writes the mode into the superblock options, not the per-mount ones.
+        assert entry['options'] == 'rw,relatime' and mode in entry['super_options'].split(',')
+
+
+def test_no_nfs_recovery_mode_in_the_container_snapshots():
+    for name in ('docker-overlay2-bookworm.txt', 'docker-aufs-2014.txt', 'host-ext4-kernel-6.18.txt'):
+        mounts = _snapshot(name)
+        assert all(filesystem_info.describe(m)['nfs_recovery'] is None for m in mounts), name
 
 
 def findmnt(path, column):
