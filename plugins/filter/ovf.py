@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""ovf_appliance filter (docs in ovf_appliance.yml)."""
+"""ovf_appliance and kvm_guest_ova_plan filters (docs in ovf_appliance.yml, kvm_guest_ova_plan.yml)."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -17,8 +17,12 @@ def ovf_appliance(text):
     return _ovf.appliance(text)
 
 
+def kvm_guest_ova_plan(guest, found, image_dir, unpack_dir, disk_bus='virtio', default_cache='none'):
+    return _ovf.appliance_guest(guest, found, image_dir, unpack_dir, disk_bus, default_cache)
+
+
 class FilterModule(object):
-    """Reading OVF descriptors."""
+    """Reading OVF descriptors, and the guest an appliance becomes."""
 
     def filters(self):
-        return {'ovf_appliance': ovf_appliance}
+        return {'ovf_appliance': ovf_appliance, 'kvm_guest_ova_plan': kvm_guest_ova_plan}

@@ -148,3 +148,26 @@ def appliance(text):
         'files': files,
         'disks': disks,
     }
+
+
+def appliance_guest(guest, found, image_dir, unpack_dir, disk_bus, default_cache):
+    """The planned ``guest`` with what the appliance ``found`` (appliance()) describes filled in.
+
+    CPUs and memory come from the descriptor where the guest entry left them to it
+    (``vcpus_from_ovf`` / ``memory_from_ovf``); each disk the descriptor refers to becomes a disk
+    ``ova<N>``, converted from the unpacked file into ``<image_dir>/<guest>-ova<N>.qcow2``, ahead
+    of the guest's own disks. Hrefs must have been checked (href_problems) before.
+    """
+    own_disks = list(guest.get('disks') or [])
+    cache = own_disks[0].get('cache', default_cache) if own_disks else default_cache
+    name = guest['name']
+    ova_disks = [{'name': 'ova%d' % number,
+                  'path': '%s/%s-ova%d.qcow2' % (image_dir, name, number),
+                  'create': 'copy', 'base': '%s/%s' % (unpack_dir, href), 'size': '',
+                  'bus': disk_bus, 'cache': cache}
+                 for number, href in enumerate(found['disks'])]
+    planned = dict(guest)
+    planned['vcpus'] = found['cpus'] if guest.get('vcpus_from_ovf') else guest.get('vcpus')
+    planned['memory_mib'] = found['memory_mib'] if guest.get('memory_from_ovf') else guest.get('memory_mib')
+    planned['disks'] = ova_disks + own_disks
+    return planned

@@ -7,7 +7,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.labforge.virt.plugins.filter.ovf import ovf_appliance
+from ansible_collections.labforge.virt.plugins.filter.ovf import kvm_guest_ova_plan, ovf_appliance
 from ansible_collections.labforge.virt.plugins.module_utils._ovf import OVFError, appliance, unit_exponent
 
 from conftest import ROOT
@@ -124,3 +124,43 @@ def test_what_cannot_be_imported_is_refused(text, message):
         appliance(text)
     with pytest.raises(AnsibleFilterError, match='labforge.virt.ovf_appliance: ' + message):
         ovf_appliance(text)
+
+
+# The guest an appliance becomes (kvm_guest_ova_plan), from the scenario's own descriptor.
+OVA_GUEST = {'name': 'appliance', 'vcpus': None, 'memory_mib': None, 'vcpus_from_ovf': True,
+             'memory_from_ovf': True, 'disks': [], 'source_type': 'ova'}
+
+
+def ova_plan(guest, found=None):
+    return kvm_guest_ova_plan(guest, found or appliance(SCENARIO_APPLIANCE), '/var/lib/libvirt/images',
+                              '/var/lib/libvirt/images/appliance-ova', 'virtio', 'none')
+
+
+def test_ova_plan_takes_cpus_memory_and_disks_from_the_descriptor():
+    found = appliance(SCENARIO_APPLIANCE)
+    planned = ova_plan(OVA_GUEST)
+    assert (planned['vcpus'], planned['memory_mib']) == (found['cpus'], found['memory_mib'])
+    assert planned['disks'] == [{
+        'name': 'ova0', 'path': '/var/lib/libvirt/images/appliance-ova0.qcow2', 'create': 'copy',
+        'base': '/var/lib/libvirt/images/appliance-ova/' + found['disks'][0], 'size': '',
+        'bus': 'virtio', 'cache': 'none'}]
+    assert planned['name'] == 'appliance' and planned['source_type'] == 'ova'
+
+
+def test_ova_plan_keeps_what_the_entry_set_and_its_own_disks_after():
+    own = {'name': 'data', 'path': '/var/lib/libvirt/images/appliance-data.qcow2', 'create': 'blank',
+           'size': '1G', 'bus': 'virtio', 'cache': 'writeback'}
+    guest = dict(OVA_GUEST, vcpus=4, memory_mib=2048, vcpus_from_ovf=False, memory_from_ovf=False, disks=[own])
+    planned = ova_plan(guest, {'cpus': 2, 'memory_mib': 768, 'files': ['a.vmdk', 'b.vmdk'], 'disks': ['a.vmdk', 'b.vmdk']})
+    assert (planned['vcpus'], planned['memory_mib']) == (4, 2048)
+    assert [d['name'] for d in planned['disks']] == ['ova0', 'ova1', 'data']
+    assert [d['base'] for d in planned['disks'][:2]] == ['/var/lib/libvirt/images/appliance-ova/a.vmdk',
+                                                         '/var/lib/libvirt/images/appliance-ova/b.vmdk']
+    # The converted disks take the cache mode of the guest's first disk.
+    assert {d['cache'] for d in planned['disks']} == {'writeback'}
+    assert guest['disks'] == [own]  # the input is not changed
+
+
+def test_ova_plan_without_disk_files_adds_none():
+    planned = ova_plan(OVA_GUEST, {'cpus': 1, 'memory_mib': 64, 'files': [], 'disks': []})
+    assert planned['disks'] == []
