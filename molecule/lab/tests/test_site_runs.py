@@ -4,7 +4,9 @@ Each case runs playbooks/site.yml (the parts the value concerns, by tag) against
 with one wrong value. Before and after, every host is fingerprinted: the content of every file under
 the directories the roles write, every container's start time, every guest: a refusal that came
 after a change fails here. One role phase runs alone by its tag (docker_host_verify). Then site.yml
---check --diff must report changed=0 on every host, and last, a dead host (its container frozen) must not stop verify.yml on the others; the report names it.
+--check --diff must report changed=0 on every host; a run killed between two steps of a role is
+completed by the next; and last, a dead host (its container frozen) must not stop verify.yml on the
+others; the report names it.
 """
 
 import json
@@ -54,9 +56,9 @@ def fingerprint(host):
     return dict(line.split("  ", 1)[::-1] for line in files.splitlines()), containers, domains
 
 
-def run_site(extra_vars, *args, playbook="site.yml"):
+def run_site(extra_vars, *args, playbook="site.yml", env_extra=None):
     env = dict(os.environ, LABFORGE_LAB_ROOT=PROJECT, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **(env_extra or {}))
     playbook = os.path.join(PROJECT, "playbooks", playbook)
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
@@ -106,6 +108,48 @@ def test_check_mode_on_the_converged_estate_changes_nothing():
 def test_verify_again_on_a_proven_estate_changes_nothing():
     # The side effect ran verify.yml once (it pushed and wrote); the proofs are idempotent.
     assert_nothing_changed(*run_site({"report_dir": EPHEMERAL}, playbook="verify.yml"))
+
+
+SYNC_STATE = "/var/lib/labforge/shared_volume/lab_data"
+RESCAN = re.compile(r'<folder id="lab_data"[^>]* rescanIntervalS="(\d+)"')
+
+
+def rescan_interval(host, path):
+    found = RESCAN.search(host.file(path).content_string)
+    assert found, path
+    return found.group(1)
+
+
+def test_a_run_killed_between_render_and_install_is_completed_by_the_next():
+    # The run is killed (SIGKILL, molecule/lab/fault/kill_after_task.py) right after the Syncthing
+    # configuration was rendered with a new rescan interval, before it was installed. The next run,
+    # with the same variables, must install it and restart Syncthing on it: the rendered copy has
+    # not changed since, so a role that acts only on a change of it never would.
+    docker_hosts = dict((name, get_host(name)) for name in (DOCKER1, DOCKER2))
+    started = dict((name, host.check_output("docker inspect -f '{{.State.StartedAt}}' syncthing_lab_data"))
+                   for name, host in docker_hosts.items())
+    kill = {"ANSIBLE_CALLBACK_PLUGINS": os.path.join(PROJECT, "molecule", "lab", "fault"),
+            "ANSIBLE_CALLBACKS_ENABLED": "kill_after_task",
+            "LABFORGE_KILL_AFTER_TASK": "Render the desired Syncthing configuration"}
+    changed = {"shared_volume_syncthing_rescan_interval": 1800}
+    try:
+        rc, out = run_site(changed, "--tags", "shared_volume", env_extra=kill)
+        assert rc == -9, out[-3000:]
+        left = [name for name, host in docker_hosts.items()
+                if rescan_interval(host, SYNC_STATE + "/syncthing-config.xml") == "1800"]
+        assert left, "the kill came before any host rendered the new configuration"
+        for name in left:
+            assert rescan_interval(docker_hosts[name], SYNC_STATE + "/syncthing/config.xml") == "3600", name
+        rc, out = run_site(changed, "--tags", "shared_volume")
+        assert rc == 0, out[-3000:]
+        for name, host in docker_hosts.items():
+            assert rescan_interval(host, SYNC_STATE + "/syncthing/config.xml") == "1800", name
+            assert host.check_output("docker inspect -f '{{.State.StartedAt}}' syncthing_lab_data") != started[name], name
+    finally:
+        rc, out = run_site({}, "--tags", "shared_volume")
+    assert rc == 0, out[-3000:]
+    for name, host in docker_hosts.items():
+        assert rescan_interval(host, SYNC_STATE + "/syncthing/config.xml") == "3600", name
 
 
 def test_a_dead_host_does_not_stop_the_estate():
