@@ -55,7 +55,7 @@ export PY_COLORS := 0
 export ANSIBLE_NOCOLOR := 1
 export NO_COLOR := 1
 
-.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy docs-lint awx-project \
+.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy docs-lint docs awx-project \
         molecule molecule-% test test-nfs lab lab-down preflight bench changelog clean
 
 help:  ## List the targets
@@ -109,6 +109,10 @@ docs-lint: venv link  ## Docs and packaging: antsibull-docs lint, tarball conten
 	@tools/ci/package-check
 	@tools/ci/fqcn-check
 
+docs: venv link  ## HTML docs (antsibull-docs + Sphinx) in .build/docs/build/html, checked in headless Chromium
+	@tools/ci/docs-build $(CURDIR)/.build/docs
+	@tools/ci/docs-html-check $(CURDIR)/.build/docs/build/html
+
 awx-project: venv  ## ansible-runner runs preflight.yml from this repository as an AWX project would
 	@tools/ci/awx-project-check
 
@@ -132,6 +136,7 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	$(MAIN_LANE) galaxy        $(MAKE) -s galaxy       || rc=1; \
 	for c in $(SANITY_LINES); do $(MAIN_LANE) "galaxy core$$c" tools/ci/galaxy-install-check --core $$c || rc=1; done; \
 	$(MAIN_LANE) docs          $(MAKE) -s docs-lint    || rc=1; \
+	$(MAIN_LANE) "docs html"   $(MAKE) -s docs         || rc=1; \
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
 	nice -n 10 tools/ci/scenario-queue $(QUEUE_CLAIMS) - $(QUEUED_SCENARIOS) || rc=1; \
 	echo "waiting for the VM lane"; wait $$vm_lane || rc=1; \
