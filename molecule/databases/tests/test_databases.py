@@ -416,3 +416,35 @@ def test_the_secret_tasks_exist():
                      "Write the password files", "Write the password file", "Log in to the private registry",
                      "Check the password without showing it", "Check the passwords without showing them"):
         assert expected in names
+
+
+# --- Faults (last: they rebuild the Db2 image and restore it) ---------------------------
+
+DB2_IMAGE = "localhost:5000/labforge/db2-double:test"
+FAULT = str(ROOT / "molecule" / "lab" / "fault")
+
+
+def image_has(host, path):
+    return host.run("docker run --rm --entrypoint /bin/busybox %s test -e %s" % (DB2_IMAGE, path)).rc == 0
+
+
+def test_a_build_killed_after_the_dockerfile_changed_is_completed_by_the_next_run(host):
+    # The run is killed (SIGKILL) right after a new Dockerfile was rendered, before the build. The
+    # next run, with the same variables, renders nothing new: it must still build that Dockerfile.
+    marker = "/labforge-fault-marker"
+    changed = json.dumps({"db2_build_prepare_commands": ["/bin/busybox --install -s /bin", "touch " + marker]})
+    converge = str(SCENARIO / "converge.yml")
+    try:
+        run = ansible_playbook(converge, "-e", changed, ANSIBLE_CALLBACK_PLUGINS=FAULT,
+                               ANSIBLE_CALLBACKS_ENABLED="kill_after_task", LABFORGE_KILL_AFTER_TASK="Render the Dockerfile")
+        assert run.returncode == -9, (run.stdout + run.stderr)[-3000:]
+        assert "touch " + marker in host.file("/var/lib/labforge/build/db2/Dockerfile").content_string
+        assert not image_has(host, marker)
+        run = ansible_playbook(converge, "-e", changed)
+        assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+        assert image_has(host, marker)
+        assert host.check_output("docker exec db2 /bin/busybox test -e %s && echo yes" % marker) == "yes"
+    finally:
+        run = ansible_playbook(converge)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert not image_has(host, marker)

@@ -6,6 +6,7 @@ hosts, two read-write and one read-only, and reads back what they wrote and the 
 spec the role hands to community.docker.docker_container.
 """
 
+import hashlib
 import json
 
 import pytest
@@ -149,3 +150,14 @@ def test_container_spec(rendered, name):
     assert spec["published_ports"] == ["55555:55555/tcp", "55555:55555/udp"]
     assert spec["restart_policy"] == "unless-stopped"
     assert "privileged" not in spec and "network_mode" not in spec  # no --privileged, no --net=host
+
+
+@pytest.mark.parametrize("name", sorted(HOSTS))
+def test_a_new_sync_conf_recreates_the_container(rendered, name):
+    # The container carries the checksum of sync.conf as written, so docker_container recreates it
+    # (binding the new file) whenever the file changes, with no handler a killed run could lose.
+    labels = rendered[name]["spec"]["labels"]
+    digest = hashlib.sha1(rendered[name]["conf_text"].encode()).hexdigest()
+    assert labels["org.labforge.config-digest"] == digest
+    others = [rendered[other]["spec"]["labels"]["org.labforge.config-digest"] for other in HOSTS if other != name]
+    assert digest not in others  # each host's own file (its own known_hosts)
