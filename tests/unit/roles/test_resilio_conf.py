@@ -17,6 +17,7 @@ RW_KEY = "AGWZLQ4RPJ2XKB7MVTN3DHC6YSE5FU4IO"
 RO_KEY = "BQ7NH2XKPJ4LMV6RZT3CWD5YSGEFAU2IO"
 HOSTS = {"dock-a": "10.20.0.11", "dock-b": "10.20.0.12", "dock-c": "10.20.0.13"}
 READ_ONLY = {"dock-c"}
+REBUILT = "dock-b"
 
 PLAY = """
 - hosts: all
@@ -49,6 +50,9 @@ def rendered(tmp_path_factory):
     for name, addr in HOSTS.items():
         base = tmp / name
         base.mkdir()
+        if name == REBUILT:
+            # What dockerd leaves when it starts the container before the file exists (rebuilt root).
+            (base / "state" / "sync.conf").mkdir(parents=True)
         hosts[name] = {
             "ansible_connection": "local",
             "ansible_python_interpreter": "{{ ansible_playbook_python }}",
@@ -76,6 +80,9 @@ def rendered(tmp_path_factory):
         base = tmp / name
         result[name] = {
             "conf_text": (base / "state" / "sync.conf").read_text(),
+            "conf_path": str(base / "state" / "sync.conf"),
+            "conf_is_file": (base / "state" / "sync.conf").is_file(),
+            "conf_inode": (base / "state" / "sync.conf").stat().st_ino,
             "conf_mode": (base / "state" / "sync.conf").stat().st_mode & 0o777,
             "conf_owner": ((base / "state" / "sync.conf").stat().st_uid, (base / "state" / "sync.conf").stat().st_gid),
             "spec": json.loads((base / "spec.json").read_text()),
@@ -133,6 +140,11 @@ def test_files_are_private(rendered, name):
     assert rendered[name]["data_uid"] == 1000
 
 
+def test_a_directory_dockerd_left_at_sync_conf_is_replaced_by_the_file(rendered):
+    assert rendered[REBUILT]["conf_is_file"]
+    assert "labforge.virt.docker_host : Remove the empty directories dockerd left there" in rendered["_output"]
+
+
 @pytest.mark.parametrize("name", sorted(HOSTS))
 def test_container_spec(rendered, name):
     spec = rendered[name]["spec"]
@@ -154,10 +166,10 @@ def test_container_spec(rendered, name):
 
 @pytest.mark.parametrize("name", sorted(HOSTS))
 def test_a_new_sync_conf_recreates_the_container(rendered, name):
-    # The container carries the checksum of sync.conf as written, so docker_container recreates it
-    # (binding the new file) whenever the file changes, with no handler a killed run could lose.
+    # The container carries the digest of sync.conf as written (path, inode, SHA-256), so
+    # docker_container recreates it (binding the new file) whenever the file changes, with no
+    # handler a killed run could lose.
     labels = rendered[name]["spec"]["labels"]
-    digest = hashlib.sha1(rendered[name]["conf_text"].encode()).hexdigest()
-    assert labels["org.labforge.config-digest"] == digest
-    others = [rendered[other]["spec"]["labels"]["org.labforge.config-digest"] for other in HOSTS if other != name]
-    assert digest not in others  # each host's own file (its own known_hosts)
+    conf = rendered[name]["conf_path"]
+    state = "%s\tfile %d %s" % (conf, rendered[name]["conf_inode"], hashlib.sha256(rendered[name]["conf_text"].encode()).hexdigest())
+    assert labels["org.labforge.config-digest"] == "sha256:" + hashlib.sha256(state.encode()).hexdigest()
