@@ -109,6 +109,20 @@ def test_db2_password_file_reaches_the_entrypoint(host):
     assert "Lab-" not in host.file("/var/lib/labforge/build/db2/Dockerfile").content_string
 
 
+def test_db2_from_a_published_image_gets_the_password_from_the_file(host):
+    # The published image reads DB2INST1_PASSWORD from its environment only: the role mounts its
+    # wrapper beside the password file and puts it in front of the image's own entrypoint.
+    c = inspect(host, "db2pub")
+    assert "DB2INST1_PASSWORD" not in env_of(c)
+    assert not any(secret in json.dumps(c) for secret in SECRETS)
+    image = inspect(host, "labforge/db-double:%s" % SUITE)["Config"]
+    assert c["Config"]["Entrypoint"] == ["/run/secrets/labforge/labforge-secret-env"] + image["Entrypoint"]
+    assert host.file("/etc/labforge/db2/db2pub/labforge-secret-env").mode == 0o500
+    environ = host.check_output("docker exec db2pub cat /proc/1/environ").split("\x00")
+    assert "DB2INST1_PASSWORD=" + SECRETS[0] in environ
+    assert c["State"]["Running"] and c["State"]["Health"]["Status"] == "healthy"
+
+
 def test_db2_image_was_built_and_pushed_to_the_registry(host):
     dockerfile = host.file("/var/lib/labforge/build/db2/Dockerfile")
     assert dockerfile.mode == 0o600
