@@ -55,7 +55,7 @@ export PY_COLORS := 0
 export ANSIBLE_NOCOLOR := 1
 export NO_COLOR := 1
 
-.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy docs-lint docs awx-project \
+.PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy docs-lint docs awx-project ee \
         molecule molecule-% test test-nfs lab lab-down preflight bench changelog clean
 
 help:  ## List the targets
@@ -116,6 +116,9 @@ docs: venv link  ## HTML docs (antsibull-docs + Sphinx) in .build/docs/build/htm
 awx-project: venv  ## ansible-runner runs preflight.yml from this repository as an AWX project would
 	@tools/ci/awx-project-check
 
+ee: venv docker  ## Build the AWX execution environment (ansible-builder, cached) and run preflight.yml in it (ansible-navigator)
+	@tools/ci/ee-check
+
 molecule: venv link images  ## molecule test, every scenario
 	@rc=0; for s in $(SCENARIOS); do tools/ci/stage "molecule $$s" $(MOLECULE) test -s $$s || rc=1; done; exit $$rc
 
@@ -138,6 +141,7 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	$(MAIN_LANE) docs          $(MAKE) -s docs-lint    || rc=1; \
 	$(MAIN_LANE) "docs html"   $(MAKE) -s docs         || rc=1; \
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
+	$(MAIN_LANE) ee            $(MAKE) -s ee           || rc=1; \
 	nice -n 10 tools/ci/scenario-queue $(QUEUE_CLAIMS) - $(QUEUED_SCENARIOS) || rc=1; \
 	echo "waiting for the VM lane"; wait $$vm_lane || rc=1; \
 	for f in $(VM_LANE_LOG)-*.log; do printf '\n=== VM lane: last 80 lines of %s\n' "$$f"; tail -n 80 "$$f"; done; \
