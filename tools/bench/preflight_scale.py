@@ -200,7 +200,7 @@ def main():
         reference = None
         # Rounds, not variant after variant: a burst of load from a neighbour spreads over all.
         for round_no in range(args.repeat):
-            for name, what, forks, strategy, edit, env_extra, args_extra in chosen:
+            for name, dummy_what, forks, strategy, edit, env_extra, args_extra in chosen:
                 if name in skipped:
                     continue
                 if strategy.startswith("mitogen") and plugins is None:
@@ -222,7 +222,7 @@ def main():
                 runs.setdefault(name, []).append((elapsed, cpu, target))
                 print("round %d %-15s %6.1f s wall, %6.1f s cpu, %6.1f s in module interpreters"
                       % (round_no + 1, name, elapsed, cpu, target), flush=True)
-        for name, what, forks, strategy, edit, env_extra, args_extra in chosen:
+        for name, what, forks, strategy, dummy_edit, dummy_env, dummy_args in chosen:
             if name not in runs:
                 continue
             wall = statistics.median(r[0] for r in runs[name])
