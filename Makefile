@@ -162,8 +162,10 @@ lab-down: venv link  ## Remove the lab containers, volumes and network
 preflight: venv link  ## virt_host_info on this machine (read-only)
 	ansible-playbook -i localhost, -c local playbooks/preflight.yml
 
-bench: venv link images  ## Benchmarks (tools/bench): never part of make test
-	@tools/bench/run
+# BENCH=fleet: only preflight.yml across a simulated fleet (no lab images needed); BENCH_HOSTS,
+# BENCH_REPEAT, BENCH_VARIANTS, BENCH_FORKS tune it (tools/bench/preflight_scale.py --help).
+bench: venv link $(if $(filter fleet,$(BENCH)),,images)  ## Benchmarks (tools/bench): never part of make test; BENCH=fleet for the preflight fleet table only
+	@BENCH=$(BENCH) tools/bench/run
 
 changelog: venv link  ## Release galaxy.yml's version from changelogs/fragments into CHANGELOG.rst (bump the version first)
 	antsibull-changelog release

@@ -1,0 +1,48 @@
+"""preflight.yml's shape for fleets (issue 19): what it costs per host is measured in tools/bench.
+
+The probe play gathers no facts and takes its strategy from labforge_preflight_strategy (free by
+default); everything that needs every host's result is in a linear play, because the free strategy
+ignores run_once (each host would render the whole table, before the others had registered theirs).
+"""
+
+import pathlib
+
+import yaml
+
+PLAYBOOKS = pathlib.Path(__file__).resolve().parents[3] / "playbooks"
+
+
+def plays():
+    return yaml.safe_load((PLAYBOOKS / "preflight.yml").read_text())
+
+
+def test_the_probe_play_gathers_no_facts_and_exposes_its_strategy():
+    probe = plays()[0]
+    assert probe["gather_facts"] is False
+    assert probe["strategy"] == "{{ labforge_preflight_strategy | default('free') }}"
+    assert [t["labforge.virt.virt_host_info"] for t in probe["tasks"] if "labforge.virt.virt_host_info" in t]
+
+
+def test_the_probe_keeps_its_options_and_the_interpreter_choice():
+    interpreter, probe = plays()[0]["tasks"]
+    assert interpreter["ansible.builtin.set_fact"] == {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    assert "ansible_python_interpreter is not defined" in interpreter["when"]
+    assert set(probe["labforge.virt.virt_host_info"]) == {"guest_exec", "require_kvm"}
+    assert probe["register"] == "preflight_virt"
+    assert "preflight_become" in probe["become"]
+
+
+def test_run_once_only_in_linear_plays():
+    for play in plays():
+        strategy = play.get("strategy", "linear")
+        for task in play["tasks"]:
+            if task.get("run_once"):
+                assert strategy == "linear", "%r runs once in a %s play" % (task["name"], strategy)
+
+
+def test_every_host_is_reported_and_summarized_on_the_same_hosts():
+    probe, summary = plays()
+    assert summary["hosts"] == probe["hosts"]
+    names = [t["name"] for t in summary["tasks"]]
+    assert names == ["Show the checks and the verdict of each host", "Summarize every host in one table"]
+    assert summary["tasks"][0]["loop"] == "{{ ansible_play_hosts }}"
