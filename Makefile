@@ -104,9 +104,10 @@ galaxy: venv  ## Build the collection, install it offline into a fresh path, res
 galaxy-core%: link  ## Install the built collection with another ansible-core line and run preflight, e.g. galaxy-core2.21
 	@tools/ci/galaxy-install-check --core $*
 
-docs-lint: venv link  ## Docs and packaging: antsibull-docs lint, tarball content, FQCNs vs declared minimums
+docs-lint: venv link  ## Docs and packaging: antsibull-docs lint, tarball content, galaxy-importer (offline), FQCNs vs declared minimums
 	antsibull-docs lint-collection-docs --plugin-docs .
 	@tools/ci/package-check
+	@tools/ci/galaxy-importer-check
 	@tools/ci/fqcn-check
 
 docs: venv link  ## HTML docs (antsibull-docs + Sphinx) in .build/docs/build/html, checked in headless Chromium
