@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from ansible.module_utils import _internal as _module_utils_internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.labforge.virt.plugins.modules import libvirt_domain_define
@@ -170,7 +171,9 @@ def test_a_run_defines_and_reports_libvirts_verdict(host, capsys):
     assert host.calls[-2:] == [('defineXML', 'clone'), ('setAutostart', 'clone', 1)]
 
 
-def test_a_run_warns_when_libvirt_disagrees_with_the_prediction(host, capsys):
+def test_a_run_warns_when_libvirt_disagrees_with_the_prediction(host, capsys, monkeypatch):
+    # Module-side warnings (other tests in this process load controller code, which sends them to Display).
+    monkeypatch.setattr(_module_utils_internal, 'is_controller', False)
     # libvirt's definition carries a difference the comparison ignores (a pcie-root-port's chassis).
     host.domains['clone'] = {'xml': KEPT.replace("chassis='1'", "chassis='9'"), 'uuid': UUID, 'autostart': False}
     _rc, out = run(capsys, RENDERED, autostart=False)
