@@ -1,10 +1,16 @@
 """kvm_host + kvm_guest on a Debian container (LABFORGE_SUITE; guests under TCG, see molecule.yml)."""
 
+import difflib
 import json
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import testinfra
+import yaml
 
 VIRSH = "virsh -c qemu:///system "
 
@@ -228,3 +234,108 @@ def test_migration_preflight_to_an_older_libvirt_is_refused(host):
         pytest.skip("the preflight to the older host runs on kvm_host-kvm1")
     refusal = host.file("/root/migration-to-older-libvirt.txt").content_string
     assert "tiny cannot live-migrate from kvm_host-kvm1 to kvm_host-bookworm: the CPUs are incompatible" in refusal
+
+
+# --- check mode: `ansible-playbook --check --diff` of kvm_guest (check_diff.yml) --------------------------
+
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHECKED_GUESTS = ("clone", "tiny", "copy")
+_CHECK_RUN = {}
+
+
+def check_diff_run():
+    """check_diff.yml run once for every instance with --check --diff (JSON callback): the define results by
+    host and guest, and each host's inactive definitions of the guests taken just before the run."""
+    if "returncode" in _CHECK_RUN:  # failed for the first host: not run again for the next
+        assert _CHECK_RUN["returncode"] == 0, "check_diff.yml failed, see the first host's error"
+    if not _CHECK_RUN:
+        inventory = os.environ["MOLECULE_INVENTORY_FILE"]
+        with open(os.path.join(SCENARIO_DIR, "molecule.yml")) as f:
+            names = [p["name"] for p in yaml.safe_load(f)["platforms"]]
+        before = {}
+        for name in names:
+            instance = testinfra.get_host("ansible://" + name, ansible_inventory=inventory)
+            before[name] = {guest: virsh(instance, "dumpxml --inactive " + guest) for guest in CHECKED_GUESTS}
+        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
+        proc = subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+             "--check", "--diff", os.path.join(SCENARIO_DIR, "check_diff.yml")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env, timeout=900, check=False)
+        ephemeral = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
+        if ephemeral:  # kept for a person reading a failure
+            with open(os.path.join(ephemeral, "check-diff.json"), "w") as f:
+                f.write(proc.stdout)
+        _CHECK_RUN["returncode"] = proc.returncode
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+        defines = {}
+        # The JSON document, without profile_tasks' timing lines (the scenario enables it) around it.
+        start = 0 if proc.stdout.startswith("{") else proc.stdout.index("\n{\n") + 1
+        report, _end = json.JSONDecoder().raw_decode(proc.stdout[start:])
+        for play in report["plays"]:
+            for task in play["tasks"]:
+                for hostname, result in task["hosts"].items():
+                    if "definition_changed" in result:  # labforge.virt.libvirt_domain_define
+                        defines.setdefault(hostname, {})[result["name"]] = result
+        _CHECK_RUN.update(defines=defines, before=before)
+    return _CHECK_RUN
+
+
+@pytest.fixture(scope="module")
+def check_run(host):
+    run = check_diff_run()
+    name = host.backend.get_hostname()
+    return run["defines"].get(name, {}), run["before"][name]
+
+
+def define_result(defines, guest):
+    assert guest in defines, "no define result for %s in check mode (was the step skipped?): %s" % (guest, sorted(defines))
+    return defines[guest]
+
+
+def unified(result):
+    return "\n".join(difflib.unified_diff(result["diff"]["before"].splitlines(), result["diff"]["after"].splitlines(),
+                                          lineterm="", n=0))
+
+
+def test_check_mode_shows_a_changed_definition(host, check_run):
+    defines, _before = check_run
+    clone = define_result(defines, "clone")
+    assert clone["changed"] is True and clone["definition_changed"] is True and clone["created"] is False
+    diff = unified(clone)
+    # 256 -> 384 MiB, in libvirt's KiB; nothing else (no uuid, address, controller or machine-version noise).
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert sorted(changed) == sorted([
+        "-  <currentMemory unit='KiB'>262144</currentMemory>",
+        "-  <memory unit='KiB'>262144</memory>",
+        "+  <currentMemory unit='KiB'>393216</currentMemory>",
+        "+  <memory unit='KiB'>393216</memory>",
+    ]), diff
+
+
+def test_check_mode_left_libvirt_alone(host, check_run):
+    _defines, before = check_run
+    for name, xml in before.items():
+        assert virsh(host, "dumpxml --inactive " + name) == xml, name
+    assert domxml(host, "clone").find("./memory").text == str(256 * 1024)
+    assert "checkfresh" not in virsh(host, "list --all --name").split()
+    assert not host.file("/var/lib/libvirt/images/checkfresh-root.qcow2").exists
+    assert "running" in virsh(host, "domstate tiny")
+
+
+@pytest.mark.parametrize("name", ["tiny", "copy"])
+def test_check_mode_unchanged_guest_reports_no_change(host, check_run, name):
+    defines, _before = check_run
+    result = define_result(defines, name)
+    assert result["changed"] is False and result["definition_changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert "<name>%s</name>" % name in result["diff"]["before"]
+
+
+def test_check_mode_new_guest_is_all_new(host, check_run):
+    defines, _before = check_run
+    fresh = define_result(defines, "checkfresh")
+    assert fresh["changed"] is True and fresh["created"] is True
+    assert fresh["diff"]["before"] == ""
+    after = ET.fromstring(fresh["diff"]["after"])
+    assert after.findtext("name") == "checkfresh"
+    assert after.findtext("memory") == str(128 * 1024)
