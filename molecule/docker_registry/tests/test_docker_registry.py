@@ -1,7 +1,9 @@
 """labforge.virt.docker_registry on real hosts: a registry host and two docker hosts (Docker inside).
 
 The tests talk across hosts (push on A, pull on B, look at the storage on the registry), so they
-open the three hosts themselves and run once, not once per host.
+open the three hosts themselves and run once, not once per host. Two endpoints on one storage:
+the read-only pull endpoint (port 5000, every user, the docker hosts' login) and the push endpoint
+(port 5001, users with access push; host-a alone logs in there).
 """
 
 import json
@@ -18,6 +20,7 @@ INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUITE = os.environ["LABFORGE_SUITE"]  # set by .config/molecule/config.yml
 CONTAINER = "registry"
+PUSH_CONTAINER = "registry-push"
 VOLUME = "registry-data"
 CONFIG_DIR = "/etc/labforge/registry"
 MANIFEST_TYPES = ",".join([
@@ -42,10 +45,20 @@ def ok(host, cmd, *args):
     return res.stdout
 
 
+def _registry_ip():
+    src = ok(REG, "ip -4 route get 1.1.1.1").split()
+    return src[src.index("src") + 1]
+
+
 @pytest.fixture(scope="module")
 def address():
-    src = ok(REG, "ip -4 route get 1.1.1.1").split()
-    return src[src.index("src") + 1] + ":5000"
+    """The pull endpoint (read-only)."""
+    return _registry_ip() + ":5000"
+
+
+@pytest.fixture(scope="module")
+def push_address():
+    return _registry_ip() + ":5001"
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +66,26 @@ def users():
     return REG.ansible.get_variables()["docker_registry_users"]
 
 
+def _user(users, access):
+    return [u for u in users if u.get("access", "pull") == access][0]
+
+
 @pytest.fixture(scope="module")
 def auth(users):
-    return "%s:%s" % (users[0]["name"], users[0]["password"])
+    """A pull user's credentials (what the docker hosts hold)."""
+    user = _user(users, "pull")
+    return "%s:%s" % (user["name"], user["password"])
+
+
+@pytest.fixture(scope="module")
+def push_auth(users):
+    user = _user(users, "push")
+    return "%s:%s" % (user["name"], user["password"])
+
+
+def pulled_as(ref, address):
+    """The same image reference on another endpoint of the registry."""
+    return address + "/" + ref.split("/", 1)[1]
 
 
 def ca_file(address):
@@ -88,6 +118,7 @@ def repo_digest(host, ref):
 
 
 def push_new_image(address, repo):
+    """Build on host-a and push through the endpoint at address (host-a holds the push credential)."""
     ref = "%s/%s:%s" % (address, repo, secrets.token_hex(4))
     build_image(HOST_A, ref)
     ok(HOST_A, "docker push %s" % ref)
@@ -133,20 +164,21 @@ def login_status(address, user, password):
     return curl(HOST_A, address, "/v2/", "-u", "'%s:%s'" % (user, password))
 
 
-def wait_registry(address, timeout=60):
+def wait_registry(*addresses, timeout=60):
     end = time.time() + timeout
-    while time.time() < end:
-        if HOST_A.run("curl -s -o /dev/null -w '%%{http_code}' --cacert %s https://%s/v2/" % (ca_file(address), address)).stdout == "401":
-            return
-        time.sleep(1)
-    pytest.fail("registry did not answer again within %ss" % timeout)
+    for address in addresses:
+        while HOST_A.run("curl -s -o /dev/null -w '%%{http_code}' --cacert %s https://%s/v2/" % (ca_file(address), address)).stdout != "401":
+            if time.time() > end:
+                pytest.fail("registry %s did not answer again within %ss" % (address, timeout))
+            time.sleep(1)
 
 
 # --- what the role leaves on the registry host -------------------------------------------------
 
 
-def test_registry_container_runs_unprivileged_with_restart_policy():
-    info = json.loads(ok(REG, "docker inspect %s" % CONTAINER))[0]
+@pytest.mark.parametrize("container", [CONTAINER, PUSH_CONTAINER])
+def test_registry_container_runs_unprivileged_with_restart_policy(container):
+    info = json.loads(ok(REG, "docker inspect %s" % container))[0]
     assert info["State"]["Running"]
     assert info["Config"]["Image"] == f"labforge/registry:{SUITE}"
     assert info["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
@@ -158,35 +190,41 @@ def test_registry_container_runs_unprivileged_with_restart_policy():
     # the digest of its bind-mounted files, which recreates it when they change (tasks/service.yml)
     assert info["Config"]["Labels"]["org.labforge.config-digest"].startswith("sha256:")
     # the registry process itself is not root
-    assert ok(REG, "docker exec %s id -u" % CONTAINER).strip() == "5000"
+    assert ok(REG, "docker exec %s id -u" % container).strip() == "5000"
 
 
-def test_registry_container_becomes_healthy():
+@pytest.mark.parametrize("container", [CONTAINER, PUSH_CONTAINER])
+def test_registry_container_becomes_healthy(container):
     end = time.time() + 90
     status = None
     while time.time() < end:
-        status = ok(REG, "docker inspect -f '{{.State.Health.Status}}' %s" % CONTAINER).strip()
+        status = ok(REG, "docker inspect -f '{{.State.Health.Status}}' %s" % container).strip()
         if status == "healthy":
             break
         time.sleep(2)
     assert status == "healthy"
 
 
-def test_config_enables_tls_auth_delete():
-    cfg = REG.file(CONFIG_DIR + "/config.yml")
+@pytest.mark.parametrize("name", ["config.yml", "config-push.yml"])
+def test_config_enables_tls_auth_delete(name):
+    cfg = REG.file(CONFIG_DIR + "/" + name)
     assert cfg.user == "root" and cfg.gid == 5000 and cfg.mode == 0o640
     text = cfg.content_string
     for needle in ("certificate: /etc/docker/registry/tls/server.crt", "path: /etc/docker/registry/htpasswd",
                    "enabled: true", "rootdirectory: /var/lib/registry", "secret: molecule-http-secret"):
         assert needle in text
+    # the pull endpoint is read-only, the push endpoint is not
+    assert ("readonly:" in text) == (name == "config.yml")
 
 
-def test_htpasswd_holds_bcrypt_hashes_only(users):
-    htpasswd = REG.file(CONFIG_DIR + "/htpasswd")
+@pytest.mark.parametrize("name", ["htpasswd", "htpasswd-push"])
+def test_htpasswd_holds_bcrypt_hashes_only(users, name):
+    htpasswd = REG.file(CONFIG_DIR + "/" + name)
     assert htpasswd.mode == 0o640 and htpasswd.gid == 5000
     entries = dict(line.split(":", 1) for line in htpasswd.content_string.split())
-    assert sorted(entries) == sorted(u["name"] for u in users)
-    for user in users:
+    listed = [u for u in users if name == "htpasswd" or u.get("access") == "push"]
+    assert sorted(entries) == sorted(u["name"] for u in listed)
+    for user in listed:
         assert entries[user["name"]][:4] in ("$2b$", "$2y$", "$2a$")
         assert user["password"] not in htpasswd.content_string
 
@@ -209,11 +247,12 @@ def test_gc_timer_scheduled():
 
 
 @pytest.mark.parametrize("client", [HOST_A, HOST_B], ids=["host-a", "host-b"])
-def test_docker_hosts_trust_the_registry_ca(client, address):
+def test_docker_hosts_trust_the_registry_ca(client, address, push_address):
     ca_pem = REG.file(CONFIG_DIR + "/tls/ca.crt").content_string
-    installed = client.file(ca_file(address))
-    assert installed.is_file
-    assert installed.content_string.strip() == ca_pem.strip()
+    for endpoint in (address, push_address):
+        installed = client.file(ca_file(endpoint))
+        assert installed.is_file
+        assert installed.content_string.strip() == ca_pem.strip()
 
 
 def test_tls_handshake_verifies_with_the_ca(address):
@@ -235,8 +274,8 @@ def test_anonymous_and_wrong_password_refused(address, users):
     assert curl(HOST_A, address, "/v2/", "-u", "'%s:%s'" % (users[0]["name"], users[0]["password"])) == "200"
 
 
-def test_anonymous_push_refused(address):
-    ref = "%s/anonymous/push:%s" % (address, secrets.token_hex(4))
+def test_anonymous_push_refused(push_address):
+    ref = "%s/anonymous/push:%s" % (push_address, secrets.token_hex(4))
     build_image(HOST_A, ref)
     empty = ok(HOST_A, "mktemp -d").strip()
     res = HOST_A.run("DOCKER_CONFIG=%s docker push %s" % (empty, ref))
@@ -245,11 +284,59 @@ def test_anonymous_push_refused(address):
     ok(HOST_A, "rm -rf %s && docker image rm %s" % (empty, ref))
 
 
+# --- what a docker host's credential can do ----------------------------------------------------
+
+
+def stored_logins(host):
+    """The registries a docker host's engine holds credentials for (root's config.json)."""
+    return sorted(json.loads(ok(host, "cat /root/.docker/config.json")).get("auths", {}))
+
+
+def test_only_the_push_host_holds_a_push_credential(address, push_address):
+    assert stored_logins(HOST_A) == sorted([address, push_address])
+    assert stored_logins(HOST_B) == [address]
+
+
+def test_the_pull_credential_of_a_docker_host_cannot_push_or_delete(address, push_address, auth, push_auth):
+    # host-b pushes with what the role left it: refused by the read-only endpoint, nothing stored
+    ref = "%s/verify/denied:%s" % (address, secrets.token_hex(4))
+    build_image(HOST_B, ref)
+    res = HOST_B.run("docker push %s" % ref)
+    assert res.rc != 0, res.stdout
+    repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
+    assert api(HOST_B, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])[0] == 404
+    ok(HOST_B, "docker image rm %s" % ref)
+    # the same user is not let in at the push endpoint
+    assert curl(HOST_B, push_address, "/v2/", "-u", "'%s'" % auth) == "401"
+    # and the read-only endpoint refuses a delete whoever asks, a push user too
+    for who in (auth, push_auth):
+        assert api(HOST_B, address, who, "DELETE", "/v2/verify/nothing/manifests/sha256:" + "0" * 64)[0] == 405
+
+
+def test_the_push_endpoint_lets_push_users_in_only(push_address, users):
+    for user in users:
+        expected = "200" if user.get("access") == "push" else "401"
+        assert curl(HOST_A, push_address, "/v2/", "-u", "'%s:%s'" % (user["name"], user["password"])) == expected, user["name"]
+
+
+def test_a_host_no_longer_allowed_to_push_is_logged_out(address, push_address):
+    # host-a loses docker_registry_push_user (an extra variable that empties it on every host)
+    run = playbook("../../playbooks/registries.yml", "-e", "docker_registry_push_user=")
+    try:
+        assert run.returncode == 0, run.stdout
+        assert stored_logins(HOST_A) == [address]
+    finally:
+        restored = playbook("../../playbooks/registries.yml")
+        assert restored.returncode == 0, restored.stdout
+    assert stored_logins(HOST_A) == sorted([address, push_address])
+
+
 # --- push, pull, delete, garbage collection, recreation -----------------------------------------
 
 
-def test_push_on_a_pull_on_b_same_digest(address, auth):
-    ref, pushed = push_new_image(address, "verify/app")
+def test_push_on_a_pull_on_b_same_digest(address, push_address, auth):
+    pushed_ref, pushed = push_new_image(push_address, "verify/app")
+    ref = pulled_as(pushed_ref, address)
     HOST_B.run("docker image rm %s" % ref)
     ok(HOST_B, "docker pull %s" % ref)
     assert repo_digest(HOST_B, ref) == pushed
@@ -259,13 +346,13 @@ def test_push_on_a_pull_on_b_same_digest(address, auth):
     assert status == 200 and hdrs["docker-content-digest"] == pushed
 
 
-def test_deleted_tag_blobs_freed_by_gc(address, auth):
-    kept_ref, _kept_digest = push_new_image(address, "verify/gc-kept")
-    gone_ref, gone_digest = push_new_image(address, "verify/gc-gone")
+def test_deleted_tag_blobs_freed_by_gc(address, push_address, push_auth):
+    kept_ref, _kept_digest = push_new_image(push_address, "verify/gc-kept")
+    gone_ref, gone_digest = push_new_image(push_address, "verify/gc-gone")
 
     def layers(ref):
         repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
-        status, _headers, body = api(HOST_A, address, auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
+        status, _headers, body = api(HOST_A, push_address, push_auth, "GET", "/v2/%s/manifests/%s" % (repo, tag), ["Accept: " + MANIFEST_TYPES])
         assert status == 200, body
         manifest = json.loads(body)
         return [layer["digest"] for layer in manifest["layers"]] + [manifest["config"]["digest"]]
@@ -274,30 +361,31 @@ def test_deleted_tag_blobs_freed_by_gc(address, auth):
     for digest in kept_blobs + gone_blobs:
         assert REG.file(blob_path(digest)).exists, digest
 
-    status, _headers, body = api(HOST_A, address, auth, "DELETE", "/v2/verify/gc-gone/manifests/%s" % gone_digest)
+    status, _headers, body = api(HOST_A, push_address, push_auth, "DELETE", "/v2/verify/gc-gone/manifests/%s" % gone_digest)
     assert status == 202, body
     # deleting frees nothing by itself
     for digest in gone_blobs:
         assert REG.file(blob_path(digest)).exists, digest
 
     ok(REG, "systemctl start registry-gc.service")
-    assert ok(REG, "docker inspect -f '{{.State.Running}}' %s" % CONTAINER).strip() == "true"
-    wait_registry(address)
+    for container in (CONTAINER, PUSH_CONTAINER):
+        assert ok(REG, "docker inspect -f '{{.State.Running}}' %s" % container).strip() == "true"
+    wait_registry(address, push_address)
 
     for digest in gone_blobs:
         assert not REG.file(blob_path(digest)).exists, digest
     for digest in kept_blobs:
         assert REG.file(blob_path(digest)).exists, digest
-    HOST_B.run("docker image rm %s" % kept_ref)
-    ok(HOST_B, "docker pull %s" % kept_ref)
-    assert HOST_B.run("docker pull %s" % gone_ref).rc != 0
+    HOST_B.run("docker image rm %s" % pulled_as(kept_ref, address))
+    ok(HOST_B, "docker pull %s" % pulled_as(kept_ref, address))
+    assert HOST_B.run("docker pull %s" % pulled_as(gone_ref, address)).rc != 0
 
 
-def test_gc_keeps_the_platform_images_of_a_multi_arch_index(address):
+def test_gc_keeps_the_platform_images_of_a_multi_arch_index(address, push_address):
     # An index of two platforms whose children carry no tag, as buildx pushes them. With
     # --delete-untagged, distribution 2.8 deletes both children (distribution issue 3178) and the
     # tag no longer pulls; the role's collector must keep them.
-    repo = "%s/verify/multi" % address
+    repo = "%s/verify/multi" % push_address
     children = {}
     for arch in ("amd64", "arm64"):
         build_image(HOST_A, "%s:%s" % (repo, arch), platform="linux/" + arch)
@@ -312,17 +400,18 @@ def test_gc_keeps_the_platform_images_of_a_multi_arch_index(address):
     ok(REG, "rm -rf %s/amd64 %s/arm64" % (tags, tags))
 
     ok(REG, "systemctl start registry-gc.service")
-    wait_registry(address)
+    wait_registry(address, push_address)
 
     for arch in ("amd64", "arm64"):
-        HOST_B.run("docker image rm %s" % index)
-        pulled = HOST_B.run("docker pull --platform linux/%s %s" % (arch, index))
+        HOST_B.run("docker image rm %s" % pulled_as(index, address))
+        pulled = HOST_B.run("docker pull --platform linux/%s %s" % (arch, pulled_as(index, address)))
         assert pulled.rc == 0, "linux/%s of the index is gone after GC: %s" % (arch, pulled.stderr)
         assert REG.file(blob_path(children[arch])).exists, arch
 
 
-def test_data_kept_when_container_recreated(address):
-    ref, pushed = push_new_image(address, "verify/persist")
+def test_data_kept_when_container_recreated(address, push_address):
+    pushed_ref, pushed = push_new_image(push_address, "verify/persist")
+    ref = pulled_as(pushed_ref, address)
     before = ok(REG, "docker inspect -f '{{.Id}}' %s" % CONTAINER).strip()
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     proc = subprocess.run(
@@ -346,8 +435,9 @@ def _served_not_after(address):
     return int(ok(HOST_A, "date -d %s +%%s" % json.dumps(end)).strip()) - int(time.time())
 
 
-def test_a_certificate_close_to_its_end_is_renewed(address, auth):
-    ref, pushed = push_new_image(address, "verify/renewed")
+def test_a_certificate_close_to_its_end_is_renewed(address, push_address):
+    pushed_ref, pushed = push_new_image(push_address, "verify/renewed")
+    ref = pulled_as(pushed_ref, address)
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY,
          os.path.join(SCENARIO_DIR, "renew.yml")],
@@ -358,9 +448,10 @@ def test_a_certificate_close_to_its_end_is_renewed(address, auth):
     # Signed twice: for 10 days in the first play, anew in the scheduled run.
     signed = [task.split("TASK [")[0] for task in proc.stdout.split("TASK [labforge.virt.docker_registry : Sign the server certificate")[1:]]
     assert len(signed) == 2 and all("changed: [docker_registry-registry]" in task for task in signed), proc.stdout
-    wait_registry(address)
-    days_left = _served_not_after(address) // 86400
-    assert 800 <= days_left <= 825, "the served certificate ends in %d days" % days_left
+    wait_registry(address, push_address)
+    for endpoint in (address, push_address):
+        days_left = _served_not_after(endpoint) // 86400
+        assert 800 <= days_left <= 825, "%s serves a certificate that ends in %d days" % (endpoint, days_left)
     HOST_B.run("docker image rm %s" % ref)
     ok(HOST_B, "docker pull %s" % ref)
     assert repo_digest(HOST_B, ref) == pushed
@@ -370,16 +461,17 @@ def test_a_certificate_close_to_its_end_is_renewed(address, auth):
 
 
 def delete_status(address, auth):
-    """Status of a DELETE of a manifest nobody pushed: 404 with deletes on, 405 with them off."""
+    """Status of a DELETE (at the push endpoint) of a manifest nobody pushed: 404 with deletes on, 405 off."""
     status, _headers, body = api(HOST_A, address, auth, "DELETE", "/v2/verify/nothing/manifests/sha256:" + "0" * 64)
     assert status in (404, 405), body
     return status
 
 
-def test_changes_left_by_an_interrupted_run_take_effect_on_the_next(address, users, auth, tmp_path):
-    kept, removed = users[:-1], users[-1]
+def test_changes_left_by_an_interrupted_run_take_effect_on_the_next(address, push_address, users, push_auth, tmp_path):
+    kept = [u for u in users if u.get("access") == "push"]
+    removed = [u for u in users if u not in kept][0]
     assert kept and login_status(address, removed["name"], removed["password"]) == "200"
-    assert delete_status(address, auth) == 404
+    assert delete_status(push_address, push_auth) == 404
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps({"docker_registry_users": kept, "docker_registry_delete_enabled": False}))
     try:
@@ -387,32 +479,32 @@ def test_changes_left_by_an_interrupted_run_take_effect_on_the_next(address, use
         interrupted = playbook("interrupted.yml", "-e", "@%s" % extra)
         assert interrupted.returncode != 0 and "interrupted before the handlers" in interrupted.stdout, interrupted.stdout
         assert removed["name"] + ":" not in REG.file(CONFIG_DIR + "/htpasswd").content_string
-        assert "enabled: false" in REG.file(CONFIG_DIR + "/config.yml").content_string
-        # config.yml was replaced by rename: the running registry still holds the old one
-        assert delete_status(address, auth) == 404
+        assert "enabled: false" in REG.file(CONFIG_DIR + "/config-push.yml").content_string
+        # config-push.yml was replaced by rename: the running registry still holds the old one
+        assert delete_status(push_address, push_auth) == 404
 
         # The next run, same variables: nothing left to write, the container must follow its files anyway.
         rerun = playbook("role.yml", "-e", "@%s" % extra)
         assert rerun.returncode == 0, rerun.stdout
-        wait_registry(address)
-        assert delete_status(address, auth) == 405
+        wait_registry(address, push_address)
+        assert delete_status(push_address, push_auth) == 405
         assert login_status(address, removed["name"], removed["password"]) == "401"
         assert login_status(address, kept[0]["name"], kept[0]["password"]) == "200"
     finally:
         restored = playbook("role.yml")
         assert restored.returncode == 0, restored.stdout
-        wait_registry(address)
-    assert delete_status(address, auth) == 404
+        wait_registry(address, push_address)
+    assert delete_status(push_address, push_auth) == 404
 
 
-def test_the_role_recovers_a_rebuilt_root_filesystem(address, users):
+def test_the_role_recovers_a_rebuilt_root_filesystem(address, push_address, users):
     # rebuilt_root.yml removes the files, lets dockerd make directories of them (and asserts it
     # did), then runs the role.
     run = playbook("rebuilt_root.yml")
     assert run.returncode == 0, run.stdout
     for name in ("config.yml", "htpasswd", "tls/server.crt", "tls/server.key"):
         assert REG.file("%s/%s" % (CONFIG_DIR, name)).is_file, name
-    wait_registry(address)
+    wait_registry(address, push_address)
     out = HOST_A.run("openssl s_client -connect %s -CAfile %s -verify_return_error </dev/null" % (address, ca_file(address)))
     assert out.rc == 0 and "Verify return code: 0 (ok)" in out.stdout, out.stderr
     assert curl(HOST_A, address, "/v2/") == "401"

@@ -29,8 +29,18 @@ def run_role(extra_vars):
 CASES = {
     "port out of range": (
         {"docker_registry_port": 70000},
-        "Check the port",
-        "docker_registry_port must be a TCP port between 1 and 65535; got 70000",
+        "Check the ports",
+        "docker_registry_port (pull) and docker_registry_push_port must be two different TCP ports between 1 and 65535; got [",
+    ),
+    "push endpoint on the pull port": (
+        {"docker_registry_push_port": 5000},
+        "Check the ports",
+        "must be two different TCP ports between 1 and 65535; got [",
+    ),
+    "unknown access": (
+        {"docker_registry_users": [{"name": "ci", "password": "preflight-Secret-42", "access": "admin"}]},
+        "Validating arguments against arg spec main - A private distribution registry every docker host can trust",
+        "value of access must be one of: pull, push, got: admin",
     ),
     "missing password": (
         {"docker_registry_users": [{"name": "ci"}]},
