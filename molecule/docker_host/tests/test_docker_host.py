@@ -94,3 +94,12 @@ def test_docker_user_reaches_daemon(host):
     # The engine the suite's docker.io carries (bookworm: 20.10, trixie: 26.1).
     package = host.package("docker.io").version  # e.g. 26.1.5+dfsg1-9+deb13u1+b1
     assert cmd.stdout.strip() == package.split(":")[-1].rsplit("-", 1)[0]
+
+
+def test_swap_limit_verdict_is_the_engines_own(host, docker_info):
+    # engine_host_info's swap accounting, probed on this host, against what dockerd on the same kernel
+    # concluded ("WARNING: No swap limit support" when SwapLimit is false): real probe output on both sides.
+    probe = host.ansible("labforge.virt.engine_host_info", check=False)["swap"]
+    assert probe["swap_limit"] is docker_info["SwapLimit"], (probe, docker_info["SwapLimit"])
+    assert probe["cgroup_version"] == int(docker_info["CgroupVersion"]), (probe, docker_info["CgroupVersion"])
+    assert probe["evidence"], probe

@@ -331,6 +331,21 @@ def test_a_host_no_longer_allowed_to_push_is_logged_out(address, push_address):
     assert stored_logins(HOST_A) == sorted([address, push_address])
 
 
+def test_the_push_endpoint_goes_with_the_last_push_user(address, push_address, users, tmp_path):
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps({"docker_registry_users": [u for u in users if u.get("access") != "push"]}))
+    try:
+        run = playbook("role.yml", "-e", "@%s" % extra)
+        assert run.returncode == 0, run.stdout
+        assert REG.run("docker inspect %s" % PUSH_CONTAINER).rc != 0, "the push container outlived the last push user"
+        push_htpasswd = REG.file(CONFIG_DIR + "/htpasswd-push")
+        assert not push_htpasswd.exists or push_htpasswd.content_string.split() == []
+    finally:
+        restored = playbook("role.yml")
+        assert restored.returncode == 0, restored.stdout
+        wait_registry(address, push_address)
+
+
 # --- push, pull, delete, garbage collection, recreation -----------------------------------------
 
 
