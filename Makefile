@@ -161,7 +161,7 @@ lab-down: venv link  ## Remove the lab containers, volumes and network
 	@tools/lab/lab down
 
 preflight: venv link  ## virt_host_info on this machine (read-only)
-	ansible-playbook -i localhost, -c local playbooks/preflight.yml
+	ansible-playbook -i localhost, -c local -e 'ansible_python_interpreter={{ ansible_playbook_python }}' playbooks/preflight.yml
 
 # BENCH=fleet: only preflight.yml across a simulated fleet (no lab images needed); BENCH_HOSTS,
 # BENCH_REPEAT, BENCH_VARIANTS, BENCH_FORKS tune it (tools/bench/preflight_scale.py --help).

@@ -23,13 +23,21 @@ def test_the_probe_play_gathers_no_facts_and_exposes_its_strategy():
     assert [t["labforge.virt.virt_host_info"] for t in probe["tasks"] if "labforge.virt.virt_host_info" in t]
 
 
-def test_the_probe_keeps_its_options_and_the_interpreter_choice():
-    interpreter, probe = plays()[0]["tasks"]
-    assert interpreter["ansible.builtin.set_fact"] == {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
-    assert "ansible_python_interpreter is not defined" in interpreter["when"]
+def test_the_probe_play_has_one_task_per_host_the_probe():
+    # Every task of the probe play costs the controller a worker process per host, even skipped
+    # (issue 19): the interpreter is the inventory's choice, not a set_fact task's.
+    (probe,) = plays()[0]["tasks"]
     assert set(probe["labforge.virt.virt_host_info"]) == {"guest_exec", "require_kvm"}
     assert probe["register"] == "preflight_virt"
     assert "preflight_become" in probe["become"]
+    assert "ansible_python_interpreter" not in probe.get("vars", {})
+
+
+def test_make_preflight_names_the_controllers_python_for_localhost():
+    makefile = (PLAYBOOKS.parent / "Makefile").read_text()
+    recipe = makefile[makefile.index("\npreflight:"):].split("\n")[2]
+    assert "-i localhost, -c local" in recipe
+    assert "ansible_python_interpreter={{ ansible_playbook_python }}" in recipe
 
 
 def test_run_once_only_in_linear_plays():
