@@ -39,7 +39,8 @@ CASES = {
     ),
     "unknown access": (
         {"docker_registry_users": [{"name": "ci", "password": "preflight-Secret-42", "access": "admin"}]},
-        "Validating arguments against arg spec main - A private distribution registry every docker host can trust",
+        # ansible-core names the task "... arg spec 'main' - ..." or "... arg spec main - ...", by version
+        "Validating arguments against arg spec*",
         "value of access must be one of: pull, push, got: admin",
     ),
     "missing password": (
@@ -103,7 +104,10 @@ def test_bad_input_fails_in_preflight(case):
     rc, out = run_role(extra_vars)
     assert rc == 2, out
     failed_task = out.split("fatal:")[0].rsplit("TASK [", 1)[1].split("]", 1)[0]
-    assert failed_task == "labforge.virt.docker_registry : " + task, out
+    if task.endswith("*"):
+        assert failed_task.startswith("labforge.virt.docker_registry : " + task[:-1]), out
+    else:
+        assert failed_task == "labforge.virt.docker_registry : " + task, out
     assert message in " ".join(out.split()), out
     assert "changed=0" in out, out
     # nothing past preflight ran
