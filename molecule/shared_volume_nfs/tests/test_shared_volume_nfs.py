@@ -298,6 +298,76 @@ def test_changed_nfs_options_recreate_the_docker_volume_and_only_then(server, cl
         server.run("rm -f %s/options-%s.txt" % (REF_EXPORT, token[:8]))
 
 
+DB_MOUNT = "/srv/db-nfs"
+DB_CONTAINER = "db2-nfs-probe"
+SOFT_NFS_TASK = "Refuse data on a soft NFS mount"
+
+
+def _db_host_state(server, client):
+    """What a db2 run could leave behind: containers, images, host paths, files on the export."""
+    return {
+        "containers": client.check_output("docker ps -a --format '{{.Names}} {{.ID}}' | sort"),
+        "images": client.check_output("docker images -a --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | sort"),
+        "mount": client.check_output("find %s -xdev | sort" % DB_MOUNT),
+        "etc": client.check_output("find /etc/labforge -maxdepth 2 2>/dev/null | sort; true"),
+        "export": server.check_output("find %s | sort" % LIVE_EXPORT),
+    }
+
+
+def _db2_on_nfs(tmp_path, extra_args=()):
+    """Run the db2 role with its data directory under DB_MOUNT (a generated password, in a 0600 file)."""
+    password = "Nfs-%s-q7" % uuid.uuid4().hex[:14]
+    secrets = tmp_path / "db2-vars.json"
+    secrets.touch(mode=0o600)
+    secrets.write_text(json.dumps({
+        "db2_license_accept": True, "db2_password": password, "db2_container_name": DB_CONTAINER,
+        "db2_data_dir": DB_MOUNT + "/db2/data"}))
+    rc, result, output = _playbook_json("db2_data_dir.yml", extra_args=["-e", "@%s" % secrets] + list(extra_args))
+    assert password not in output  # no_log: the secret stays out of the output
+    return rc, result, output
+
+
+@pytest.fixture
+def nfs_mount(client):
+    def mount(options):
+        client.check_output("mkdir -p %s && mount -t nfs4 -o %s %s:%s %s" % (DB_MOUNT, options, SERVER_ADDR, LIVE_EXPORT, DB_MOUNT))
+        assert _mount(client, DB_MOUNT)["fstype"] == "nfs4"
+    yield mount
+    client.run("umount %s; rmdir %s" % (DB_MOUNT, DB_MOUNT))
+
+
+# Issue 18: database data on a soft NFS mount is refused, through the role, before anything changes.
+def test_db2_data_on_a_soft_nfs_mount_is_refused_before_any_change(server, client, nfs_mount, tmp_path):
+    nfs_mount("soft,timeo=50,retrans=2")
+    before = _db_host_state(server, client)
+    rc, result, output = _db2_on_nfs(tmp_path)
+    assert rc != 0, output[-3000:]
+    refused = _task_results(result, SOFT_NFS_TASK)
+    assert len(refused) == 1 and refused[0].get("failed") is True, output[-3000:]
+    assert "%s/db2/data is on a soft NFS mount (nfs4 %s:%s at %s)" % (DB_MOUNT, SERVER_ADDR, LIVE_EXPORT, DB_MOUNT) \
+        in refused[0]["msg"]
+    assert "db2_data_allow_soft_nfs: true" in refused[0]["msg"]
+    stats = result["stats"][CLIENT_NAME]
+    assert stats["failures"] == 1 and stats["changed"] == 0
+    assert not _task_results(result, "Check that the data filesystem accepts O_DIRECT")
+    assert _db_host_state(server, client) == before
+    assert client.run("docker inspect %s" % DB_CONTAINER).rc != 0
+
+
+def test_db2_data_on_a_hard_nfs_mount_passes_the_soft_mount_check(server, client, nfs_mount, tmp_path):
+    # Check mode, configure steps only: the soft-mount check and the O_DIRECT probe run for real, the
+    # rest only reports what it would change.
+    nfs_mount("hard,timeo=50,retrans=2")
+    before = _db_host_state(server, client)
+    rc, result, output = _db2_on_nfs(tmp_path, ["--check", "--tags", "db2_configure"])
+    passed = _task_results(result, SOFT_NFS_TASK)
+    assert len(passed) == 1 and not passed[0].get("failed"), output[-3000:]
+    assert "(NFS, hard)" in passed[0]["msg"]
+    reached = _task_results(result, "Check that the data filesystem accepts O_DIRECT")
+    assert len(reached) == 1, output[-3000:]
+    assert _db_host_state(server, client) == before
+
+
 # Last in the file: it takes the live export away for a while and gives it back.
 def test_a_boolean_the_role_granted_is_withdrawn_with_the_last_rw_export(server):
     reference_only = {"nfs_server_exports": [{"path": REF_EXPORT, "clients": [{"host": "192.168.77.0/24"}]}]}
