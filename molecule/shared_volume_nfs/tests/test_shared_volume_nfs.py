@@ -221,6 +221,153 @@ def _boolean(host, name):
     return host.check_output("getsebool %s" % name).split("-->")[1].strip()
 
 
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _playbook_json(playbook, extra_vars=None, extra_args=()):
+    """ansible-playbook on the docker host with the json callback: (returncode, parsed result, raw output)."""
+    argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+            "--limit", CLIENT_NAME, os.path.join(SCENARIO, playbook)] + list(extra_args)
+    if extra_vars is not None:
+        argv += ["-e", json.dumps(extra_vars)]
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json")
+    run = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=1800,
+                         check=False, env=env)
+    start = run.stdout.find("{\n")
+    assert start >= 0, (run.stdout + run.stderr)[-3000:]
+    result, _ = json.JSONDecoder().raw_decode(run.stdout[start:])
+    return run.returncode, result, run.stdout + run.stderr
+
+
+def _task_results(result, name):
+    """The docker host's results of every task called `name` (any role's), in run order."""
+    return [task["hosts"][CLIENT_NAME] for play in result["plays"] for task in play["tasks"]
+            if task["task"]["name"].split(" : ")[-1] == name and CLIENT_NAME in task["hosts"]]
+
+
+def _volume(client, name):
+    return json.loads(client.check_output("docker volume inspect %s" % name))[0]
+
+
+def _container_id(client, name):
+    return client.check_output("docker inspect --format '{{.Id}}' %s" % name)
+
+
+def _export_listing(server, export):
+    """Every file under an export with its checksum, as the server sees it."""
+    return server.check_output("cd %s && find . -type f -print0 | sort -z | xargs -0 -r sha256sum" % export)
+
+
+# Issue 17: Docker cannot change a volume's options in place; the role recreates the volume (and the
+# infrastructure container holding it) when they change, and only then.
+def test_changed_nfs_options_recreate_the_docker_volume_and_only_then(server, client):
+    token = uuid.uuid4().hex
+    server.check_output("echo %s > %s/options-%s.txt" % (token, REF_EXPORT, token[:8]))
+    before, container_before = _volume(client, VOL_NAME), _container_id(client, VOL_CONTAINER)
+    listing_before = _export_listing(server, REF_EXPORT)
+    changed_options = {"shared_volume_nfs_mount_options": [
+        "soft", "timeo=50", "retrans=3", "actimeo=7", "retry=1", "_netdev", "nofail", "x-systemd.mount-timeout=30s"]}
+    try:
+        rc, changed, output = _playbook_json("volume_options.yml", changed_options)
+        assert rc == 0, output[-3000:]
+        assert changed["stats"][CLIENT_NAME]["changed"] > 0
+        after, container_after = _volume(client, VOL_NAME), _container_id(client, VOL_CONTAINER)
+        o = after["Options"]["o"].split(",")
+        assert "actimeo=7" in o and "timeo=50" in o and "timeo=100" not in o
+        assert {k: v for k, v in after["Options"].items() if k != "o"} == {k: v for k, v in before["Options"].items() if k != "o"}
+        assert after["CreatedAt"] != before["CreatedAt"]
+        assert container_after != container_before
+        # A consumer mounts the recreated volume with the new options and reads the data unchanged.
+        read = _consumer(client, "grep ' %s nfs4 ' /proc/mounts && cat %s/options-%s.txt" % (VOL_PATH, VOL_PATH, token[:8]),
+                         VOL_CONTAINER)
+        assert read.rc == 0, read.stderr
+        mounted = read.stdout.splitlines()[0].split()[3].split(",")
+        assert "timeo=50" in mounted and "acregmin=7" in mounted and "acdirmax=7" in mounted, mounted
+        assert read.stdout.splitlines()[-1] == token
+        assert _export_listing(server, REF_EXPORT) == listing_before
+
+        rc, again, output = _playbook_json("volume_options.yml", changed_options)
+        assert rc == 0, output[-3000:]
+        assert again["stats"][CLIENT_NAME]["changed"] == 0
+        assert _volume(client, VOL_NAME)["CreatedAt"] == after["CreatedAt"]
+        assert _container_id(client, VOL_CONTAINER) == container_after
+    finally:
+        rc, restored, output = _playbook_json("volume_options.yml")
+        assert rc == 0, output[-3000:]
+        assert _volume(client, VOL_NAME)["Options"] == before["Options"]
+        server.run("rm -f %s/options-%s.txt" % (REF_EXPORT, token[:8]))
+
+
+DB_MOUNT = "/srv/db-nfs"
+DB_CONTAINER = "db2-nfs-probe"
+SOFT_NFS_TASK = "Refuse data on a soft NFS mount"
+
+
+def _db_host_state(server, client):
+    """What a db2 run could leave behind: containers, images, host paths, files on the export."""
+    return {
+        "containers": client.check_output("docker ps -a --format '{{.Names}} {{.ID}}' | sort"),
+        "images": client.check_output("docker images -a --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | sort"),
+        "mount": client.check_output("find %s -xdev | sort" % DB_MOUNT),
+        "etc": client.check_output("find /etc/labforge -maxdepth 2 2>/dev/null | sort; true"),
+        "export": server.check_output("find %s | sort" % LIVE_EXPORT),
+    }
+
+
+def _db2_on_nfs(tmp_path, extra_args=()):
+    """Run the db2 role with its data directory under DB_MOUNT (a generated password, in a 0600 file)."""
+    password = "Nfs-%s-q7" % uuid.uuid4().hex[:14]
+    secrets = tmp_path / "db2-vars.json"
+    secrets.touch(mode=0o600)
+    secrets.write_text(json.dumps({
+        "db2_license_accept": True, "db2_password": password, "db2_container_name": DB_CONTAINER,
+        "db2_data_dir": DB_MOUNT + "/db2/data"}))
+    rc, result, output = _playbook_json("db2_data_dir.yml", extra_args=["-e", "@%s" % secrets] + list(extra_args))
+    assert password not in output  # no_log: the secret stays out of the output
+    return rc, result, output
+
+
+@pytest.fixture
+def nfs_mount(client):
+    def mount(options):
+        client.check_output("mkdir -p %s && mount -t nfs4 -o %s %s:%s %s" % (DB_MOUNT, options, SERVER_ADDR, LIVE_EXPORT, DB_MOUNT))
+        assert _mount(client, DB_MOUNT)["fstype"] == "nfs4"
+    yield mount
+    client.run("umount %s; rmdir %s" % (DB_MOUNT, DB_MOUNT))
+
+
+# Issue 18: database data on a soft NFS mount is refused, through the role, before anything changes.
+def test_db2_data_on_a_soft_nfs_mount_is_refused_before_any_change(server, client, nfs_mount, tmp_path):
+    nfs_mount("soft,timeo=50,retrans=2")
+    before = _db_host_state(server, client)
+    rc, result, output = _db2_on_nfs(tmp_path)
+    assert rc != 0, output[-3000:]
+    refused = _task_results(result, SOFT_NFS_TASK)
+    assert len(refused) == 1 and refused[0].get("failed") is True, output[-3000:]
+    assert "%s/db2/data is on a soft NFS mount (nfs4 %s:%s at %s)" % (DB_MOUNT, SERVER_ADDR, LIVE_EXPORT, DB_MOUNT) \
+        in refused[0]["msg"]
+    assert "db2_data_allow_soft_nfs: true" in refused[0]["msg"]
+    stats = result["stats"][CLIENT_NAME]
+    assert stats["failures"] == 1 and stats["changed"] == 0
+    assert not _task_results(result, "Check that the data filesystem accepts O_DIRECT")
+    assert _db_host_state(server, client) == before
+    assert client.run("docker inspect %s" % DB_CONTAINER).rc != 0
+
+
+def test_db2_data_on_a_hard_nfs_mount_passes_the_soft_mount_check(server, client, nfs_mount, tmp_path):
+    # Check mode, configure steps only: the soft-mount check and the O_DIRECT probe run for real, the
+    # rest only reports what it would change.
+    nfs_mount("hard,timeo=50,retrans=2")
+    before = _db_host_state(server, client)
+    rc, result, output = _db2_on_nfs(tmp_path, ["--check", "--tags", "db2_configure"])
+    passed = _task_results(result, SOFT_NFS_TASK)
+    assert len(passed) == 1 and not passed[0].get("failed"), output[-3000:]
+    assert "(NFS, hard)" in passed[0]["msg"]
+    reached = _task_results(result, "Check that the data filesystem accepts O_DIRECT")
+    assert len(reached) == 1, output[-3000:]
+    assert _db_host_state(server, client) == before
+
+
 # Last in the file: it takes the live export away for a while and gives it back.
 def test_a_boolean_the_role_granted_is_withdrawn_with_the_last_rw_export(server):
     reference_only = {"nfs_server_exports": [{"path": REF_EXPORT, "clients": [{"host": "192.168.77.0/24"}]}]}
