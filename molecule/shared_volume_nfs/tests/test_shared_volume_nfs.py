@@ -235,7 +235,7 @@ def _playbook_json(playbook, extra_vars=None, extra_args=()):
                          check=False, env=env)
     start = run.stdout.find("{\n")
     assert start >= 0, (run.stdout + run.stderr)[-3000:]
-    result, _ = json.JSONDecoder().raw_decode(run.stdout[start:])
+    result = json.JSONDecoder().raw_decode(run.stdout[start:])[0]
     return run.returncode, result, run.stdout + run.stderr
 
 
