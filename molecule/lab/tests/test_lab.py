@@ -64,27 +64,38 @@ def test_report_databases_run_on_the_stand_in(report, name, container, kind):
     assert info["Config"]["Labels"]["org.labforge.test-double"] == "true"
 
 
+PULL = "%s:5000" % REGISTRY
+PUSH = "%s:5001" % REGISTRY  # only users with access: push (lab-ci, held by DOCKER1)
+
+
 @pytest.mark.parametrize("name", [DOCKER1, DOCKER2])
-def test_docker_hosts_trust_the_registry_ca_and_are_logged_in(name):
+def test_docker_hosts_trust_the_registry_ca_and_hold_only_their_credentials(name):
     host = get_host(name)
-    ca = host.file("/etc/docker/certs.d/%s:5000/ca.crt" % REGISTRY)
-    assert ca.exists and ca.mode == 0o644
-    assert "-----BEGIN CERTIFICATE-----" in ca.content_string
+    for address in (PULL, PUSH):
+        ca = host.file("/etc/docker/certs.d/%s/ca.crt" % address)
+        assert ca.exists and ca.mode == 0o644
+        assert "-----BEGIN CERTIFICATE-----" in ca.content_string
     auths = json.loads(host.file("/root/.docker/config.json").content_string)["auths"]
-    assert "%s:5000" % REGISTRY in auths
+    assert PULL in auths
+    # only the host in registry_pushers holds a push credential; refusals are proven in docker_registry
+    assert (PUSH in auths) == (name == DOCKER1)
+
+
+def _digest(host, ref):
+    return host.check_output("docker image inspect --format '{{index .RepoDigests 0}}' %s", ref).split("@")[1]
 
 
 def test_registry_serves_an_image_pushed_on_one_host_to_the_other():
     pusher, puller = get_host(DOCKER1), get_host(DOCKER2)
-    ref = "%s:5000/labforge/lab-test:%s" % (REGISTRY, uuid.uuid4().hex[:8])
-    pusher.check_output("docker tag %s %s && docker push %s", SYNC_IMAGE, ref, ref)
+    name = "labforge/lab-test:%s" % uuid.uuid4().hex[:8]
+    pushed_ref, pulled_ref = "%s/%s" % (PUSH, name), "%s/%s" % (PULL, name)
+    pusher.check_output("docker tag %s %s && docker push %s", SYNC_IMAGE, pushed_ref, pushed_ref)
     try:
-        pushed = pusher.check_output("docker image inspect --format '{{index .RepoDigests 0}}' %s", ref)
-        puller.check_output("docker pull %s", ref)
-        assert puller.check_output("docker image inspect --format '{{index .RepoDigests 0}}' %s", ref) == pushed
+        puller.check_output("docker pull %s", pulled_ref)
+        assert _digest(puller, pulled_ref) == _digest(pusher, pushed_ref)
     finally:
-        pusher.run("docker rmi %s", ref)
-        puller.run("docker rmi %s", ref)
+        pusher.run("docker rmi %s", pushed_ref)
+        puller.run("docker rmi %s", pulled_ref)
 
 
 @pytest.mark.parametrize("name", [KVM, DOCKER1, DOCKER2, REGISTRY])
