@@ -59,6 +59,7 @@ def variants(default_forks):
         ("forks 10", "forks 10", 10, "free", None, {}, []),
         ("forks 50", "forks 50", 50, "free", None, {}, []),
         ("facts min", "gather_facts with gather_subset min", f, "free", "facts_min", {}, []),
+        ("literal switches", "the probe's two switches written as values, no template", f, "free", "literal", {}, []),
         ("no pipelining", "pipelining off", f, "free", None, {"ANSIBLE_PIPELINING": "False"}, []),
         ("mitogen linear", "Mitogen strategy mitogen_linear", f, "mitogen_linear", None, {}, []),
     ]
@@ -77,6 +78,15 @@ def playbook_for(edit, workdir):
         text, count = re.subn(r"(?m)^(\s*)gather_facts: false$", r"\1gather_facts: true\n\1gather_subset: [min]", text, count=1)
         if count != 1:
             raise SystemExit("preflight.yml: no 'gather_facts: false' line to turn on in the probe play")
+    elif edit == "literal":
+        # What the probe's templated switches cost: the values the bench passes, written out.
+        with open(PLAYBOOK) as handle:
+            text = handle.read()
+        for pattern, value in ((r'"\{\{ preflight_guest_exec [^"]*"', "false"),
+                               (r'"\{\{ preflight_require_kvm [^"]*"', "false")):
+            text, count = re.subn(pattern, value, text)
+            if count != 1:
+                raise SystemExit("preflight.yml: no single %s to write as a value" % pattern)
     with open(path, "w") as handle:
         handle.write(text)
     return path

@@ -29,8 +29,15 @@ def test_the_probe_play_has_one_task_per_host_the_probe():
     (probe,) = plays()[0]["tasks"]
     assert set(probe["labforge.virt.virt_host_info"]) == {"guest_exec", "require_kvm"}
     assert probe["register"] == "preflight_virt"
-    assert "preflight_become" in probe["become"]
+    # root is the run's choice (--become): a templated keyword is compiled per host, twice
+    assert "become" not in probe
     assert "ansible_python_interpreter" not in probe.get("vars", {})
+
+
+def test_site_runs_the_probe_as_root_through_a_connection_variable():
+    site = yaml.safe_load((PLAYBOOKS / "site.yml").read_text())
+    (preflight,) = [play for play in site if play.get("ansible.builtin.import_playbook") == "preflight.yml"]
+    assert preflight["vars"]["ansible_become"] is True
 
 
 def test_make_preflight_names_the_controllers_python_for_localhost():
