@@ -9,11 +9,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: selinux_policy_module
-short_description: Install, enable, disable or remove an SELinux policy module
+short_description: Install, enable, disable or remove SELinux policy modules
 version_added: 0.1.0
 description:
-  - Brings one SELinux policy module to the state asked for with C(semodule), in one transaction, and only when
-    the policy store says it is not there yet (C(semodule --list-modules=full)).
+  - Brings one SELinux policy module (O(name)), or several (O(modules)), to the state asked for with C(semodule),
+    in one transaction, and only when the policy store says it is not there yet (C(semodule --list-modules=full)).
+  - Every C(semodule) transaction rebuilds the whole policy (minutes on a slow host), so modules that change
+    together are best given in one task through O(modules).
   - With O(src), the module installed at O(priority) is read from the policy store
     (C(/var/lib/selinux/<SELINUXTYPE>/active/modules), or C(semodule -E) where that is not found) and compared
     with the file; it is (re)installed only when missing or different. A bzip2-compressed C(.pp) (Debian ships
@@ -26,8 +28,34 @@ options:
   name:
     description:
       - The module's name as the policy store knows it (C(semodule -l)).
+      - Exactly one of O(name) and O(modules) is required.
     type: str
-    required: true
+  modules:
+    description:
+      - Several modules, brought to their states in one C(semodule) transaction (one policy rebuild).
+      - O(state) and O(priority) are the defaults of the entries that do not set their own.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      name:
+        description:
+          - The module's name, as O(name).
+        type: str
+        required: true
+      state:
+        description:
+          - As O(state); O(state) when not set.
+        type: str
+        choices: [enabled, disabled, absent]
+      src:
+        description:
+          - As O(src).
+        type: path
+      priority:
+        description:
+          - As O(priority); O(priority) when not set.
+        type: int
   state:
     description:
       - V(enabled) - installed (from O(src) when given) and enabled.
@@ -39,6 +67,7 @@ options:
   src:
     description:
       - Path on the managed host of a C(.cil), C(.pp) or C(.pp.bz2) file to install the module from.
+      - Only with O(name); each entry of O(modules) has its own.
       - Without it, V(enabled) only enables a module that is installed already, and fails when it is not.
     type: path
   priority:
@@ -57,7 +86,7 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows the module's installed priorities and enabled state before and after.
+      - The diff shows each module's installed priorities and enabled state before and after.
 requirements:
   - C(semodule) (policycoreutils, or semodule-utils on Debian).
 seealso:
@@ -71,6 +100,14 @@ EXAMPLES = r'''
     name: container
     src: /usr/share/selinux/default/container.pp.bz2
     priority: 100
+- name: Enable container and docker in one transaction (one policy rebuild)
+  labforge.virt.selinux_policy_module:
+    priority: 100
+    modules:
+      - name: container
+        src: /usr/share/selinux/default/container.pp.bz2
+      - name: docker
+        src: /usr/share/selinux/default/docker.pp.bz2
 
 - name: Load a local CIL module, reloaded only when the file changed
   labforge.virt.selinux_policy_module:
@@ -86,29 +123,52 @@ EXAMPLES = r'''
 RETURN = r'''
 name:
   description: The module's name.
-  returned: always
+  returned: when O(name) was given
   type: str
   sample: container
 installed:
   description: Whether the module is installed at any priority after this task (in check mode - would be).
-  returned: always
+  returned: when O(name) was given
   type: bool
 priorities:
   description: The priorities the module is installed at after this task (in check mode - would be).
-  returned: always
+  returned: when O(name) was given
   type: list
   elements: int
   sample: [100]
 enabled:
   description: Whether the module is enabled after this task (in check mode - would be).
-  returned: always
+  returned: when O(name) was given
   type: bool
+modules:
+  description: Each module asked for, in order, as after this task (in check mode - would be).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    name:
+      description: The module's name.
+      type: str
+      sample: docker
+    installed:
+      description: Whether it is installed at any priority.
+      type: bool
+    priorities:
+      description: The priorities it is installed at.
+      type: list
+      elements: int
+      sample: [100]
+    enabled:
+      description: Whether it is enabled.
+      type: bool
 semodule_args:
-  description: The semodule arguments run (in check mode - that would run); empty when nothing changed.
+  description: The semodule arguments of the one transaction run (in check mode - that would run); empty when
+    nothing changed.
   returned: always
   type: list
   elements: str
-  sample: [-e, container]
+  sample: [-e, container, -e, docker]
 '''
 
 import os
@@ -179,43 +239,82 @@ def _src_needed(module, semodule, modules, name, src, priority):
     return module_bytes(installed) != wanted
 
 
+def _entries(module):
+    """The modules asked for, as (name, state, src, priority), defaults filled in and checked."""
+    params = module.params
+    specs = params['modules'] if params['modules'] is not None else [dict(name=params['name'], src=params['src'])]
+    if not specs:
+        module.fail_json(msg='modules is empty: name at least one SELinux module')
+    entries = []
+    for spec in specs:
+        name, src = spec['name'], spec.get('src')
+        state = spec.get('state') or params['state']
+        priority = spec['priority'] if spec.get('priority') is not None else params['priority']
+        if not valid_name(name):
+            module.fail_json(msg='name %r is not an SELinux module name (a letter, then letters, digits, _ . -)' % name)
+        if not 1 <= priority <= 999:
+            module.fail_json(msg='priority must be 1..999, not %d' % priority)
+        if src is not None and state != 'enabled':
+            module.fail_json(msg='src is only used with state=enabled (module %s)' % name)
+        entries.append((name, state, src, priority))
+    names = [entry[0] for entry in entries]
+    repeated = sorted(set(n for n in names if names.count(n) > 1))
+    if repeated:
+        module.fail_json(msg='modules names %s more than once' % ', '.join(repeated))
+    return entries
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            name=dict(type='str', required=True),
+            name=dict(type='str'),
+            modules=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True),
+                state=dict(type='str', choices=['enabled', 'disabled', 'absent']),
+                src=dict(type='path'),
+                priority=dict(type='int'),
+            )),
             state=dict(type='str', default='enabled', choices=['enabled', 'disabled', 'absent']),
             src=dict(type='path'),
             priority=dict(type='int', default=400),
         ),
+        mutually_exclusive=[('name', 'modules'), ('src', 'modules')],
+        required_one_of=[('name', 'modules')],
         supports_check_mode=True,
     )
-    name, state, src, priority = (module.params[k] for k in ('name', 'state', 'src', 'priority'))
-    if not valid_name(name):
-        module.fail_json(msg='name %r is not an SELinux module name (a letter, then letters, digits, _ . -)' % name)
-    if not 1 <= priority <= 999:
-        module.fail_json(msg='priority must be 1..999, not %d' % priority)
-    if src is not None and state != 'enabled':
-        module.fail_json(msg='src is only used with state=enabled')
+    entries = _entries(module)
     semodule = module.get_bin_path('semodule', required=True)
 
     modules = _listing(module, semodule)
-    current = module_state(modules, name)
-    try:
-        ops = plan(current, state, priority, _src_needed(module, semodule, modules, name, src, priority))
-    except SemoduleError as e:
-        module.fail_json(msg='SELinux policy module %s %s' % (name, e))
-    args = [a.format(name=name, src=src) for a in ops]
-    predicted = after(current, state, priority, ops)
-    result = dict(changed=bool(ops), name=name, semodule_args=args, **predicted)
+    args, before, predicted = [], [], []
+    for name, state, src, priority in entries:
+        current = module_state(modules, name)
+        try:
+            ops = plan(current, state, priority, _src_needed(module, semodule, modules, name, src, priority))
+        except SemoduleError as e:
+            module.fail_json(msg='SELinux policy module %s %s' % (name, e))
+        args += [a.format(name=name, src=src) for a in ops]
+        before.append(dict(current, name=name))
+        predicted.append(dict(after(current, state, priority, ops), name=name))
+    result = dict(changed=bool(args), semodule_args=args, modules=predicted)
+    if module.params['name'] is not None:
+        result.update(predicted[0])
     if module._diff:
-        result['diff'] = dict(before=dict(current, name=name), after=dict(predicted, name=name))
-    if not ops or module.check_mode:
+        if module.params['name'] is not None:
+            result['diff'] = dict(before=before[0], after=predicted[0])
+        else:
+            result['diff'] = dict(before=dict((m['name'], m) for m in before), after=dict((m['name'], m) for m in predicted))
+    if not args or module.check_mode:
         module.exit_json(**result)
 
+    # One transaction: semodule rebuilds the policy once, whatever the number of modules.
     rc, out, err = module.run_command([semodule] + args, environ_update={'LC_ALL': 'C'})
     if rc != 0:
         module.fail_json(msg='semodule %s failed: %s' % (' '.join(args), (err or out).strip()[-2000:]), rc=rc)
-    result.update(module_state(_listing(module, semodule), name))
+    modules = _listing(module, semodule)
+    result['modules'] = [dict(module_state(modules, entry['name']), name=entry['name']) for entry in predicted]
+    if module.params['name'] is not None:
+        result.update(result['modules'][0])
     module.exit_json(**result)
 
 

@@ -210,3 +210,44 @@ def test_bad_input_fails_before_any_change(store, capsys, args, message):
     rc, out = run(args, capsys)
     assert rc == 1 and out['failed'] is True and message in out['msg']
     assert changing_calls(store) == []
+
+
+def test_several_modules_change_in_one_transaction(store, tmp_path, capsys):
+    """docker_host enables container and docker: one semodule call, so one policy rebuild."""
+    state = json.loads((store / 'state.json').read_text())
+    del state['docker']
+    (store / 'state.json').write_text(json.dumps(state))
+    pp = tmp_path / 'docker.pp.bz2'
+    pp.write_bytes(bz2.compress(b'docker module'))
+    spec = {'priority': 100, 'modules': [{'name': 'container'}, {'name': 'docker', 'src': str(pp)}]}
+    rc, out = run(spec, capsys, diff=True)
+    assert rc == 0 and out['changed'] is True
+    assert changing_calls(store) == [['-e', 'container', '-X', '100', '-i', str(pp)]]
+    assert [(m['name'], m['priorities'], m['enabled']) for m in out['modules']] == [
+        ('container', [100], True), ('docker', [100], True)]
+    assert out['diff']['before']['docker']['installed'] is False and out['diff']['after']['docker']['installed'] is True
+    assert 'name' not in out
+    rc, again = run(spec, capsys)
+    assert again['changed'] is False and again['semodule_args'] == []
+    assert len(changing_calls(store)) == 1
+
+
+def test_the_entries_take_the_task_state_unless_they_set_their_own(store, capsys):
+    rc, out = run({'state': 'disabled', 'modules': [{'name': 'apache'}, {'name': 'container', 'state': 'enabled'}]},
+                  capsys, check_mode=True)
+    assert out['semodule_args'] == ['-d', 'apache', '-e', 'container']
+    assert changing_calls(store) == []
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'modules': [{'name': 'container'}, {'name': 'container', 'state': 'disabled'}]}, 'modules names container more than once'),
+    ({'modules': []}, 'modules is empty'),
+    ({'modules': [{'name': 'container'}, {'name': 'labforge_svirt'}]}, 'labforge_svirt is not installed'),
+    ({'modules': [{'name': 'container'}, {'name': 'x/y'}]}, 'is not an SELinux module name'),
+    ({'name': 'container', 'modules': [{'name': 'docker'}]}, 'mutually exclusive'),
+    ({'state': 'enabled'}, 'one of the following is required'),
+])
+def test_a_bad_entry_fails_the_whole_transaction_before_any_change(store, capsys, args, message):
+    rc, out = run(args, capsys)
+    assert rc == 1 and message in out['msg'], out
+    assert changing_calls(store) == []
