@@ -260,7 +260,7 @@ def _entries(module):
     names = [entry[0] for entry in entries]
     repeated = sorted(set(n for n in names if names.count(n) > 1))
     if repeated:
-        module.fail_json(msg='modules names %s more than once' % ', '.join(repeated))
+        module.fail_json(msg='modules lists %s more than once' % ', '.join(repeated))
     return entries
 
 

@@ -240,7 +240,7 @@ def test_the_entries_take_the_task_state_unless_they_set_their_own(store, capsys
 
 
 @pytest.mark.parametrize('args, message', [
-    ({'modules': [{'name': 'container'}, {'name': 'container', 'state': 'disabled'}]}, 'modules names container more than once'),
+    ({'modules': [{'name': 'container'}, {'name': 'container', 'state': 'disabled'}]}, 'modules lists container more than once'),
     ({'modules': []}, 'modules is empty'),
     ({'modules': [{'name': 'container'}, {'name': 'labforge_svirt'}]}, 'labforge_svirt is not installed'),
     ({'modules': [{'name': 'container'}, {'name': 'x/y'}]}, 'is not an SELinux module name'),
