@@ -61,12 +61,10 @@ export NO_COLOR := 1
 help:  ## List the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
-# --no-compile: pip would byte-compile all of the `ansible` package (tens of thousands of files, 43 of
-# the 54 s of a venv here); Python compiles what it imports, once. Same in tools/ci/*-venv.
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --no-compile -r requirements-test.txt
+	$(BIN)/python -m pip install -q -r requirements-test.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)  ## Create .venv with ansible-core 2.19, the collections, molecule, linters
