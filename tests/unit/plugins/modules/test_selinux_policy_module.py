@@ -164,12 +164,18 @@ def test_the_store_is_read_not_extracted(store, tmp_path, capsys):
     assert [c for c in calls(store) if '-E' in c] == [['-X', '400', '-E', 'labforge_svirt', '-H']]
 
 
-def test_a_missing_module_is_installed_and_enabled_in_one_transaction(store, tmp_path, capsys):
+def uninstalled_package(store, tmp_path, name):
+    """Take NAME out of the stand-in store; a .pp.bz2 of it to install from."""
     state = json.loads((store / 'state.json').read_text())
-    del state['container']
+    del state[name]
     (store / 'state.json').write_text(json.dumps(state))
-    pp = tmp_path / 'container.pp.bz2'
-    pp.write_bytes(bz2.compress(b'container module'))
+    pp = tmp_path / ('%s.pp.bz2' % name)
+    pp.write_bytes(bz2.compress(b'%s module' % name.encode()))
+    return pp
+
+
+def test_a_missing_module_is_installed_and_enabled_in_one_transaction(store, tmp_path, capsys):
+    pp = uninstalled_package(store, tmp_path, 'container')
     rc, out = run({'name': 'container', 'src': str(pp), 'priority': 100}, capsys)
     assert out['changed'] is True and out['enabled'] is True
     assert changing_calls(store) == [['-X', '100', '-i', str(pp)]]
@@ -214,11 +220,7 @@ def test_bad_input_fails_before_any_change(store, capsys, args, message):
 
 def test_several_modules_change_in_one_transaction(store, tmp_path, capsys):
     """docker_host enables container and docker: one semodule call, so one policy rebuild."""
-    state = json.loads((store / 'state.json').read_text())
-    del state['docker']
-    (store / 'state.json').write_text(json.dumps(state))
-    pp = tmp_path / 'docker.pp.bz2'
-    pp.write_bytes(bz2.compress(b'docker module'))
+    pp = uninstalled_package(store, tmp_path, 'docker')
     spec = {'priority': 100, 'modules': [{'name': 'container'}, {'name': 'docker', 'src': str(pp)}]}
     rc, out = run(spec, capsys, diff=True)
     assert rc == 0 and out['changed'] is True
