@@ -283,6 +283,7 @@ def main():
         supports_check_mode=True,
     )
     entries = _entries(module)
+    single = module.params['name'] is not None  # the task's result is that module's, as before `modules`
     semodule = module.get_bin_path('semodule', required=True)
 
     modules = _listing(module, semodule)
@@ -297,10 +298,10 @@ def main():
         before.append(dict(current, name=name))
         predicted.append(dict(after(current, state, priority, ops), name=name))
     result = dict(changed=bool(args), semodule_args=args, modules=predicted)
-    if module.params['name'] is not None:
+    if single:
         result.update(predicted[0])
     if module._diff:
-        if module.params['name'] is not None:
+        if single:
             result['diff'] = dict(before=before[0], after=predicted[0])
         else:
             result['diff'] = dict(before=dict((m['name'], m) for m in before), after=dict((m['name'], m) for m in predicted))
@@ -313,7 +314,7 @@ def main():
         module.fail_json(msg='semodule %s failed: %s' % (' '.join(args), (err or out).strip()[-2000:]), rc=rc)
     modules = _listing(module, semodule)
     result['modules'] = [dict(module_state(modules, entry['name']), name=entry['name']) for entry in predicted]
-    if module.params['name'] is not None:
+    if single:
         result.update(result['modules'][0])
     module.exit_json(**result)
 
