@@ -42,11 +42,11 @@ def pair(host, image):
     private, shared = base + "/private.log", base + "/shared"
     host.check_output("mkdir -p %s && touch %s" % (shared, private))
     names = ("sel-a-" + tag, "sel-b-" + tag)
-    host.check_output("docker run -d --name %s -v %s:/private.log:Z -v %s:/shared:z %s sleep 900"
+    host.check_output("docker run -d --name %s -v %s:/private.log:Z -v %s:/shared:z %s sleep 3600"
                       % (names[0], private, shared, image))
     # B mounts the same file without relabelling it: it keeps A's pair. (A file, not a directory:
     # refpolicy does not audit the directory search a cross-category path lookup is denied first.)
-    host.check_output("docker run -d --name %s -v %s:/private.log -v %s:/shared:z %s sleep 900"
+    host.check_output("docker run -d --name %s -v %s:/private.log -v %s:/shared:z %s sleep 3600"
                       % (names[1], private, shared, image))
     yield names, private, shared
     host.run("docker rm -f %s %s" % names)
@@ -115,7 +115,7 @@ def test_owner_writes_the_private_volume(host, pair):
     assert host.file(private).content_string == "from-a\n"
 
 
-def test_other_container_is_denied_with_an_avc(host, pair):
+def test_other_container_is_denied_with_an_avc(host, pair, await_audit):
     names, private, _shared = pair
     # Root in B with every DAC override: only the category pair stands in the way.
     write = host.run("docker exec %s sh -c 'echo from-b >> /private.log'" % names[1])
@@ -124,6 +124,7 @@ def test_other_container_is_denied_with_an_avc(host, pair):
     assert "from-b" not in host.file(private).content_string
     level_a = _level(_file_label(host, private))
     level_b = _level(_process_label(host, names[1]))
+    await_audit("avc:  denied", ":container_t:%s " % level_b, ":container_file_t:%s " % level_a)
     avcs = host.check_output("grep -F 'avc:  denied' /var/log/audit/audit.log | grep -F container_t || true")
     assert any(":container_t:%s " % level_b in line and ":container_file_t:%s " % level_a in line
                for line in avcs.splitlines()), avcs[-3000:]

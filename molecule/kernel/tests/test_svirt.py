@@ -106,7 +106,8 @@ def test_svirt_label_info_reports_both_confined(host):
 # unconfined_t -> svirt_t", then the bash copy dies because svirt_t may not use the fd of its
 # own executable opened by unconfined_t. This module grants exactly those two type-enforcement
 # rules for the demonstration. It grants nothing about categories: whether s0:c0,c2 may touch
-# s0:c0,c1 is still decided by the policy's MCS constraints alone.
+# s0:c0,c1 is still decided by the policy's MCS constraints alone. prepare loads the same text
+# (vm_prepare_demo_cil in molecule.yml) in its own policy rebuild; the fixture loads it when missing.
 DEMO_CIL = "(allow unconfined_t svirt_t (process (transition)))\n(allow svirt_t unconfined_t (fd (use)))\n"
 
 
@@ -149,7 +150,7 @@ def test_demo_same_pair_can_create_and_write(host, demo):
     assert label.endswith(":svirt_image_t:s0:c0,c1"), label
 
 
-def test_demo_other_pair_is_denied_and_audited(host, demo):
+def test_demo_other_pair_is_denied_and_audited(host, demo, await_audit):
     tag, data, base = demo
     host.check_output(_as("s0:c0,c1", base, "echo written-by-c0c1 > %s/test" % data) + " && echo ok")
     r = host.run(_as("s0:c0,c2", base, "echo written-by-c0c2 >> %s/test" % data))
@@ -159,6 +160,7 @@ def test_demo_other_pair_is_denied_and_audited(host, demo):
     assert host.file(data + "/test").content_string.strip() == "written-by-c0c1"
     assert not host.file(data + "/other").exists
     # The kernel's own record: a denial for the c0,c2 process on this run's c0,c1 directory.
+    await_audit('name="%s"' % tag, "scontext=system_u:system_r:svirt_t:s0:c0,c2", ":svirt_image_t:s0:c0,c1")
     avc = host.check_output("ausearch -m AVC --input-logs -c qemu-bash 2>/dev/null || true")
     denials = [line for line in avc.splitlines()
                if "denied" in line and 'name="%s"' % tag in line
