@@ -1,11 +1,9 @@
 """Shared by the kernel scenario's tests."""
+from shlex import quote
+
 import pytest
 
 AUDIT_LOG = "/var/log/audit/audit.log"
-
-
-def _q(s):
-    return "'" + s.replace("'", "'\\''") + "'"
 
 
 @pytest.fixture
@@ -17,8 +15,8 @@ def await_audit(host):
     the log at once can miss a denial that did happen. Returns whether such a line was found.
     """
     def wait(*needles, timeout=90):
-        matches = " | ".join(["grep -F -- %s %s" % (_q(needles[0]), AUDIT_LOG)]
-                             + ["grep -F -- %s" % _q(n) for n in needles[1:]])
+        matches = " | ".join(["grep -F -- %s %s" % (quote(needles[0]), AUDIT_LOG)]
+                             + ["grep -F -- %s" % quote(n) for n in needles[1:]])
         script = "until %s >/dev/null; do sleep 1; done" % matches
-        return host.run("timeout %d sh -c %s" % (timeout, _q(script))).rc == 0
+        return host.run("timeout %d sh -c %s" % (timeout, quote(script))).rc == 0
     return wait
