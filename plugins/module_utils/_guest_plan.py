@@ -22,6 +22,7 @@ __metaclass__ = type
 import datetime
 import hashlib
 import json
+import posixpath
 import re
 import uuid
 
@@ -34,6 +35,11 @@ from ansible_collections.labforge.virt.plugins.module_utils._disk_resize import 
 _NAME_RE = r'^[A-Za-z0-9][A-Za-z0-9_.+-]*\Z'
 _MAC_RE = r'^([0-9a-f]{2}:){5}[0-9a-f]{2}\Z'
 _WHOLE_NUMBER_RE = r'^[0-9]+\Z'
+# source.url: an http(s) URL with a host and a file name, nothing that is not a URL character.
+_URL_RE = r'^https?://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s?#]*[^\s?#/](\?[^\s#]*)?\Z'
+# source.checksum: a digest, or the URL of a checksum file (SHA256SUMS) get_url reads the digest from.
+_DIGESTS = {'sha256': 64, 'sha384': 96, 'sha512': 128}
+_DOWNLOAD_TYPES = ('linked_clone', 'full_copy', 'ova')
 
 # ansible.builtin.to_uuid's default namespace: a guest without a UUID keeps the one the template gave it.
 _ANSIBLE_UUID_NAMESPACE = uuid.UUID('361E6D51-FAEC-444A-9079-341386DA8E2E')
@@ -171,7 +177,12 @@ class _Planner(object):
             self._check_size(who, guest, entry)
             cache = _text(_field(guest, 'cache', None))
             self._check_storage(who, guest, cache, entry['domain_type'])
-            entry['disks'], entry['os'] = self._source(who, guest, name, entry['source'], entry['source_type'], cache)
+            entry['download'] = self._download(who, entry['source'], entry['source_type'])
+            if entry['download']:
+                # The rest of the role reads the downloaded file where a local source would be.
+                entry['source'] = dict(entry['source'], **{'ova' if entry['source_type'] == 'ova' else 'base': entry['download']['dest']})
+            entry['disks'], entry['os'] = self._source(who, guest, name, entry['source'], entry['source_type'], cache,
+                                                       entry['download'])
             self._check_root_size(who, entry['disks'])
             entry['disks'].extend(self._extra_disks(who, guest, name, cache))
             self._warn_slow_disks(who, entry['disks'])
@@ -209,7 +220,7 @@ class _Planner(object):
             'memory_from_ovf': from_ovf and 'memory_mib' not in raw,
             'serial_log': _field(guest, 'serial_log', '/var/log/libvirt/qemu/' + name + '-serial.log'),
             'guest_agent': _to_bool(_field(guest, 'guest_agent', True)),
-            'disks': [], 'networks': [], 'os': {},
+            'disks': [], 'networks': [], 'os': {}, 'download': None,
         }
 
     def _uuid(self, existing, guest, name):
@@ -241,7 +252,7 @@ class _Planner(object):
         if disk_bus not in self.vocabulary['disk_buses']:
             self.errors.append(who + ": disk_bus '" + _text(disk_bus) + "' is not one of " + _joined(self.vocabulary['disk_buses']) + '.')
 
-    def _source(self, who, guest, name, source, source_type, cache):
+    def _source(self, who, guest, name, source, source_type, cache, download):
         """The root disk and the direct kernel boot settings the source gives; checks its files exist on the host."""
         disks, boot = [], {}
         root = {'name': 'root', 'path': _text(self.image_dir) + '/' + name + '-root.qcow2'}
@@ -253,15 +264,19 @@ class _Planner(object):
             disks.append(root)
         elif source_type in ['linked_clone', 'full_copy']:
             base = _field(source, 'base')
-            if base is _MISSING or _text(base) not in self.found_files:
+            if download:
+                base = download['dest']
+            elif base is _MISSING or _text(base) not in self.found_files:
                 shown = '(source.base not set)' if base is _MISSING else _text(base)
                 self.errors.append(who + ': the base image ' + shown + ' of the ' + source_type + ' does not exist on ' + _text(self.host) + '.')
-            root.update({'create': 'backing' if source_type == 'linked_clone' else 'copy', 'base': _field(source, 'base', ''),
+            root.update({'create': 'backing' if source_type == 'linked_clone' else 'copy', 'base': _text(base) if base is not _MISSING else '',
                          'size': _text(_field(source, 'size', '')), 'bus': disk_bus, 'cache': cache})
             disks.append(root)
         elif source_type == 'ova':
             ova = _field(source, 'ova')
-            if ova is _MISSING or _text(ova) not in self.found_files:
+            if download:
+                pass
+            elif ova is _MISSING or _text(ova) not in self.found_files:
                 shown = '(source.ova not set)' if ova is _MISSING else _text(ova)
                 self.errors.append(who + ': the OVA ' + shown + ' does not exist on ' + _text(self.host) + '.')
         elif source_type == 'kernel':
@@ -269,6 +284,35 @@ class _Planner(object):
             boot = {'kernel': _field(source, 'kernel', ''), 'initrd': _field(source, 'initrd', ''),
                     'cmdline': _field(source, 'cmdline', 'console=ttyS0')}
         return disks, boot
+
+    def _download(self, who, source, source_type):
+        """source.url with source.checksum, in place of a local base or ova: what to download and where to, else None.
+
+        The file is kept under <image_dir>/downloads/ with a prefix derived from URL and checksum, so another
+        checksum (a new release at the same URL) is another file, and guests cloned from the old one keep it.
+        """
+        url = _field(source, 'url')
+        if url is _MISSING:
+            return None
+        url = _text(url)
+        local_key = 'ova' if source_type == 'ova' else 'base'
+        if source_type not in _DOWNLOAD_TYPES:
+            self.errors.append(who + ': source.url is for the types ' + _joined(_DOWNLOAD_TYPES) + ", not '" + source_type + "'.")
+            return None
+        if _has(source, local_key):
+            self.errors.append(who + ': give source.url or source.' + local_key + ', not both.')
+        if not _matches(_URL_RE, url):
+            self.errors.append(who + ": source.url must be an http:// or https:// URL of a file, got '" + url + "'.")
+        checksum = _text(_field(source, 'checksum', ''))
+        if not _checksum_valid(checksum):
+            self.errors.append(who + ': source.url needs source.checksum, ' + _joined(sorted(_DIGESTS)) + " and a colon, then"
+                               " the file's hex digest or the http(s) URL of a checksum file such as SHA256SUMS (got '"
+                               + checksum + "'). The image is only used when it matches.")
+        file_name = posixpath.basename(url.split('?', 1)[0])
+        if not _matches(_NAME_RE, file_name):
+            file_name = 'image'
+        prefix = hashlib.sha256((url + '\n' + checksum).encode('utf-8', 'surrogateescape')).hexdigest()[:12]
+        return {'url': url, 'checksum': checksum, 'dest': _text(self.image_dir) + '/downloads/' + prefix + '-' + file_name}
 
     def _check_kernel_files(self, who, source):
         """The kernel must exist on the host; the initrd only when one is given."""
@@ -378,6 +422,16 @@ class _Planner(object):
                 present.append(_field(snapshot, 'name'))
         if revert_snapshot and revert_snapshot not in present:
             self.errors.append(who + ": revert_snapshot '" + _text(revert_snapshot) + "' is not one of the guest's present snapshots.")
+
+
+def _checksum_valid(checksum):
+    """'<algorithm>:<hex digest of its length>' or '<algorithm>:<http(s) URL of a checksum file>'."""
+    algorithm, _sep, value = checksum.partition(':')
+    if algorithm not in _DIGESTS:
+        return False
+    if _matches(_URL_RE, value):
+        return True
+    return _matches(r'^[0-9a-fA-F]{%d}\Z' % _DIGESTS[algorithm], value)
 
 
 def _whole_number_at_least(value, minimum):

@@ -160,6 +160,26 @@ def test_ova_guest_from_ovf(host):
     assert dom.find("./devices/disk/driver").get("type") == "qcow2"
 
 
+def _downloaded(host, file_name):
+    """The one file under downloads/ that source.url saved file_name as (<prefix>-<file name>)."""
+    names = host.check_output("ls /var/lib/libvirt/images/downloads").split()
+    matches = [n for n in names if n.endswith("-" + file_name)]
+    assert len(matches) == 1, names
+    return "/var/lib/libvirt/images/downloads/" + matches[0]
+
+
+def test_url_sources_are_downloaded_checked_and_used(host):
+    for file_name in ("base.qcow2", "appliance.ova"):
+        saved = host.file(_downloaded(host, file_name))
+        assert saved.sha256sum == host.file("/var/lib/labforge-test/" + file_name).sha256sum
+        assert saved.mode == 0o644 and saved.user == "root"
+    clone = img_info(host, "/var/lib/libvirt/images/url-clone-root.qcow2")
+    assert clone["backing-filename"] == _downloaded(host, "base.qcow2")
+    ova = domxml(host, "url-ova")
+    assert ova.findtext("./vcpu") == "2"  # from the downloaded OVA's OVF
+    assert ova.find("./devices/disk/source").get("file") == "/var/lib/libvirt/images/url-ova-ova0.qcow2"
+
+
 def test_absent_with_disks_removed_only_its_own(host):
     assert "appliance" not in virsh(host, "list --all --name").split()
     assert not host.file("/var/lib/libvirt/images/appliance-ova0.qcow2").exists
@@ -193,6 +213,8 @@ def test_snapshots_and_revert(host):
 def test_bad_input_left_nothing(host):
     assert not [n for n in virsh(host, "list --all --name").split() if n.startswith("bad-")]
     assert host.run("ls /var/lib/libvirt/images/bad-* /etc/libvirt/labforge-guests/bad-*").rc != 0
+    # The download whose checksum did not match was not kept.
+    assert host.run("ls /var/lib/libvirt/images/downloads/*-bad-checksum.qcow2").rc != 0
 
 
 def test_migration_preflight(host):
@@ -322,7 +344,7 @@ def test_check_mode_left_libvirt_alone(host, check_run):
     assert "running" in virsh(host, "domstate tiny")
 
 
-@pytest.mark.parametrize("name", ["tiny", "copy"])
+@pytest.mark.parametrize("name", ["tiny", "copy", "url-clone"])
 def test_check_mode_unchanged_guest_reports_no_change(host, check_run, name):
     defines, _before = check_run
     result = define_result(defines, name)
@@ -339,3 +361,10 @@ def test_check_mode_new_guest_is_all_new(host, check_run):
     after = ET.fromstring(fresh["diff"]["after"])
     assert after.findtext("name") == "checkfresh"
     assert after.findtext("memory") == str(128 * 1024)
+
+
+def test_check_mode_downloads_nothing_and_leaves_out_the_guest_waiting_for_it(host, check_run):
+    defines, _before = check_run
+    assert "checkurl" not in defines
+    assert "checkurl" not in virsh(host, "list --all --name").split()
+    assert host.run("ls /var/lib/libvirt/images/downloads/*-fresh.qcow2").rc != 0

@@ -86,7 +86,7 @@ def test_blank_guest_full_entry():
         "disks": [{"name": "root", "path": "/var/lib/libvirt/images/lab-vm1-root.qcow2", "create": "blank", "size": "256M", "bus": "virtio",
                    "cache": "none"}],
         "networks": [{"type": "network", "source": "labforge", "mac": "52:54:00:c2:67:a3", "model": "virtio"}],
-        "os": {}, "seclabel": {"type": "none", "model": "selinux", "relabel": True},
+        "os": {}, "seclabel": {"type": "none", "model": "selinux", "relabel": True}, "download": None,
     }]}
 
 
@@ -359,3 +359,56 @@ def test_jinja_corners_kept():
 def test_a_trailing_newline_is_refused(changes):
     # The Jinja template's '$' let these through into domain XML and disk file names.
     assert plan([guest(**changes)])["errors"]
+
+
+SHA256 = "sha256:" + "ab" * 32
+SUMS = "sha256:https://images.example.org/debian/SHA256SUMS"
+
+
+@pytest.mark.parametrize("source_type, key", [("linked_clone", "base"), ("full_copy", "base"), ("ova", "ova")])
+@pytest.mark.parametrize("checksum", [SHA256, SUMS, "sha512:" + "0F" * 64])
+def test_a_url_source_is_downloaded_and_used_where_a_local_file_would_be(source_type, key, checksum):
+    url = "https://images.example.org/debian/debian-13-genericcloud-amd64.qcow2"
+    result = plan([guest(source={"type": source_type, "url": url, "checksum": checksum})], found_files=[])
+    assert result["errors"] == []
+    entry = result["plan"][0]
+    dest = entry["download"]["dest"]
+    assert entry["download"] == {"url": url, "checksum": checksum, "dest": dest}
+    assert dest.startswith("/var/lib/libvirt/images/downloads/") and dest.endswith("-debian-13-genericcloud-amd64.qcow2")
+    assert entry["source"][key] == dest and entry["source"]["url"] == url
+    if key == "base":
+        assert entry["disks"][0]["base"] == dest
+
+
+def test_another_checksum_at_the_same_url_is_another_file():
+    """A new release at the same URL must not replace the base that existing linked clones read."""
+    url = "http://mirror.example.org/base.qcow2"
+    first, second = (plan([guest(source={"type": "linked_clone", "url": url, "checksum": c})])["plan"][0]["download"]["dest"]
+                     for c in (SHA256, "sha256:" + "cd" * 32))
+    assert first != second and first.endswith("-base.qcow2") and second.endswith("-base.qcow2")
+
+
+def test_a_url_without_a_file_name_gets_a_safe_one():
+    entry = plan([guest(source={"type": "full_copy", "url": "https://h.example.org/get?id=1", "checksum": SHA256})])["plan"][0]
+    assert entry["download"]["dest"].endswith("-get")
+    entry = plan([guest(source={"type": "full_copy", "url": "https://h.example.org/%2e%2e", "checksum": SHA256})])["plan"][0]
+    assert entry["download"]["dest"].endswith("-image")
+
+
+@pytest.mark.parametrize("source, expected", [
+    ({"type": "linked_clone", "url": "https://h.example.org/base.qcow2"}, "source.url needs source.checksum"),
+    ({"type": "linked_clone", "url": "https://h.example.org/base.qcow2", "checksum": "md5:" + "ab" * 16}, "source.url needs source.checksum"),
+    ({"type": "linked_clone", "url": "https://h.example.org/base.qcow2", "checksum": "sha256:abc"}, "source.url needs source.checksum"),
+    ({"type": "linked_clone", "url": "https://h.example.org/base.qcow2", "checksum": "sha256:file:///etc/SUMS"}, "source.url needs source.checksum"),
+    ({"type": "linked_clone", "url": "file:///var/lib/libvirt/images/other-root.qcow2", "checksum": SHA256}, "must be an http:// or https:// URL"),
+    ({"type": "linked_clone", "url": "https://h.example.org/", "checksum": SHA256}, "must be an http:// or https:// URL"),
+    ({"type": "linked_clone", "url": "https://h.example.org/a b.qcow2", "checksum": SHA256}, "must be an http:// or https:// URL"),
+    ({"type": "linked_clone", "url": "https://h.example.org/b.qcow2\n", "checksum": SHA256}, "must be an http:// or https:// URL"),
+    ({"type": "ova", "url": "https://h.example.org/a.ova", "ova": "/var/lib/labforge-test/appliance.ova", "checksum": SHA256},
+     "give source.url or source.ova, not both"),
+    ({"type": "kernel", "url": "https://h.example.org/vmlinuz", "checksum": SHA256, "kernel": "/var/lib/labforge-test/vmlinuz"},
+     "source.url is for the types linked_clone, full_copy, ova, not 'kernel'"),
+])
+def test_bad_url_sources_are_refused(source, expected):
+    errors = plan([guest(source=source)])["errors"]
+    assert any(expected in error for error in errors), errors
