@@ -39,13 +39,9 @@ options:
     description:
       - Start the domain when libvirtd starts. Left alone when not given.
     type: bool
-  uri:
-    description:
-      - The libvirt connection URI.
-    type: str
-    default: qemu:///system
 extends_documentation_fragment:
   - labforge.virt.attributes
+  - labforge.virt.libvirt
 attributes:
   check_mode:
     support: full
@@ -56,8 +52,6 @@ attributes:
     details:
       - The diff shows the normalised inactive definition libvirt keeps (empty for a new domain) and the normalised
         O(xml); an unchanged domain shows no difference.
-requirements:
-  - The libvirt Python binding (C(python3-libvirt)) on the managed host.
 seealso:
   - module: community.libvirt.virt
 '''
@@ -100,10 +94,12 @@ after:
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labforge.virt.plugins.module_utils._domain_diff import (
     DomainDiffError, compare, domain_name, machine_aliases, parse,
 )
+from ansible_collections.labforge.virt.plugins.module_utils._libvirt_connection import (
+    LIBVIRT_ARGUMENT_SPEC, libvirt_connection)
 
 try:
     import libvirt
@@ -167,27 +163,14 @@ def _run(module, conn):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            xml=dict(type='str', required=True),
-            autostart=dict(type='bool'),
-            uri=dict(type='str', default='qemu:///system'),
-        ),
+        argument_spec=dict(LIBVIRT_ARGUMENT_SPEC, xml=dict(type='str', required=True), autostart=dict(type='bool')),
         supports_check_mode=True,
     )
-    if libvirt is None:
-        module.fail_json(msg=missing_required_lib('libvirt (python3-libvirt)'), exception=LIBVIRT_IMPORT_ERROR)
-    try:
-        conn = libvirt.open(module.params['uri'])
-    except libvirt.libvirtError as e:
-        module.fail_json(msg='cannot connect to libvirt at %s: %s' % (module.params['uri'], e.get_error_message()))
-    try:
-        result = _run(module, conn)
-    except DomainDiffError as e:
-        module.fail_json(msg='xml: %s' % e)
-    except libvirt.libvirtError as e:
-        module.fail_json(msg='libvirt: %s' % e.get_error_message())
-    finally:
-        conn.close()
+    with libvirt_connection(module, libvirt, LIBVIRT_IMPORT_ERROR) as conn:
+        try:
+            result = _run(module, conn)
+        except DomainDiffError as e:
+            module.fail_json(msg='xml: %s' % e)
     module.exit_json(**result)
 
 
