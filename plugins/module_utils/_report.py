@@ -28,11 +28,23 @@ def _kvm(virt):
     return {'verdict': bool(virt.get('kvm_usable')), 'why': (virt.get('verdict') or {}).get('summary', '')}
 
 
-def _guests(svirt):
+def _guests(svirt, agents=None):
+    """svirt_label_info's guests, each with the addresses its guest agent reported (libvirt_domain_info's
+    domains with addresses=true; none where no agent answered)."""
     if svirt is None:
         return None
-    return [{'domain': g.get('domain'), 'label': g.get('label'), 'confined': g.get('confined')}
+    addresses = dict((d.get('name'), ['%s/%s' % (a['address'], a['prefix']) for a in d.get('addresses') or []])
+                     for d in agents or [])
+    return [{'domain': g.get('domain'), 'label': g.get('label'), 'confined': g.get('confined'),
+             'addresses': addresses.get(g.get('domain'), [])}
             for g in svirt.get('guests') or []]
+
+
+def _guest_cell(guest):
+    text = '%s %s' % (guest['domain'], guest['label'] or 'no SELinux label')
+    if guest.get('addresses'):
+        text += ' (%s)' % ', '.join(guest['addresses'])
+    return text
 
 
 def _docker(info):
@@ -63,16 +75,16 @@ def _database(name, containers):
 
 
 def report_row(raw):
-    """One host's row. ``raw`` holds host, groups and whatever of virt, svirt, docker, registry,
-    shared_volume, databases and containers (docker inspect results) applies to the host (None or
-    absent where not)."""
+    """One host's row. ``raw`` holds host, groups and whatever of virt, svirt, agents (libvirt_domain_info's
+    domains), docker, registry, shared_volume, databases and containers (docker inspect results) applies to the
+    host (None or absent where not)."""
     containers = (raw.get('docker') or {}).get('containers') or []
     row = {
         'host': raw['host'],
         'groups': list(raw.get('groups') or []),
         'status': 'reported',
         'kvm': _kvm(raw.get('virt')),
-        'guests': _guests(raw.get('svirt')),
+        'guests': _guests(raw.get('svirt'), raw.get('agents')),
         'docker': _docker(raw.get('docker')),
         'registry': raw.get('registry') or None,
         'shared_volume': None,
@@ -128,7 +140,7 @@ def report_markdown(rows):
             r['host'],
             ', '.join(r['groups']),
             '%s: %s' % (kvm['verdict'], kvm['why']) if kvm else None,
-            '; '.join('%s %s' % (g['domain'], g['label'] or 'no SELinux label') for g in guests) if guests else None,
+            '; '.join(_guest_cell(g) for g in guests) if guests else None,
             '%s (%s, live-restore %s)' % (docker['version'], docker['storage_driver'], docker['live_restore'])
             if docker else None,
             '%s: %s' % (registry['address'], registry['smoke']) if registry else None,

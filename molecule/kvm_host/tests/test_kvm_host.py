@@ -217,6 +217,36 @@ def test_bad_input_left_nothing(host):
     assert host.run("ls /var/lib/libvirt/images/downloads/*-bad-checksum.qcow2").rc != 0
 
 
+def test_guest_agent_reports_the_address(host):
+    """side_effect's kvm_guest run set kvm_guest_addresses from tiny's qemu-ga (192.168.123.50/24 on eth0)."""
+    addresses = json.loads(host.file("/root/agent-addresses.json").content_string)
+    mac = domxml(host, "tiny").find("./devices/interface/mac").get("address")
+    ipv4 = [a for a in addresses["tiny"] if a["family"] == "ipv4"]
+    assert ipv4 == [{"interface": "eth0", "hwaddr": mac, "family": "ipv4", "address": "192.168.123.50", "prefix": 24}]
+    # Only guests whose agent answered: the other running guests have no agent channel or none running.
+    assert sorted(addresses) == ["tiny"]
+
+
+def test_shutoff_went_through_the_guest_agent(host):
+    """tiny loads no ACPI button driver: only qemu-ga's guest-shutdown (its /sbin/shutdown) powers it off."""
+    assert host.file("/root/tiny-shutdown-state.txt").content_string.strip() == "shut off (shutdown)"
+    console = host.file("/root/tiny-shutdown-serial.log").content_string
+    # qemu-ga --verbose logs each command it reads on the console; the kernel then powers off.
+    assert '"execute":"guest-shutdown"' in console
+    assert console.index('"execute":"guest-shutdown"') < console.index("reboot: Power down")
+    # kvm_guest started it again afterwards.
+    assert "running" in virsh(host, "domstate tiny")
+
+
+def test_a_guest_that_ignores_acpi_is_reported_not_destroyed(host):
+    result = json.loads(host.file("/root/acpi-only-shutdown.json").content_string)
+    assert result["msg"].startswith("acpi-only still runs 5 s after a shutdown request through the ACPI power button "
+                                    "(no guest agent answered: ")
+    assert result["msg"].endswith("; it was not destroyed")
+    assert result["state"] == "running"
+    assert "acpi-only" not in virsh(host, "list --all --name").split()
+
+
 def test_migration_preflight(host):
     result = json.loads(host.file("/root/migration-preflight.json").content_string)
     assert result["problems"] == []

@@ -54,7 +54,22 @@ def test_kvm_row_keeps_verdict_and_labels():
                       'svirt': {'guests': [{'domain': 'vm1', 'label': 'system_u:system_r:svirt_t:s0:c1,c2',
                                             'confined': True, 'pid': 42}]}})
     assert row['kvm'] == {'verdict': True, 'why': 'KVM usable: /dev/kvm answers'}
-    assert row['guests'] == [{'domain': 'vm1', 'label': 'system_u:system_r:svirt_t:s0:c1,c2', 'confined': True}]
+    assert row['guests'] == [{'domain': 'vm1', 'label': 'system_u:system_r:svirt_t:s0:c1,c2', 'confined': True,
+                              'addresses': []}]
+
+
+def test_guests_carry_the_addresses_their_agents_reported():
+    # libvirt_domain_info addresses=true, as the kvm_host scenario's tiny (qemu-ga) and a guest without an agent answer.
+    agents = [{'name': 'tiny', 'active': True, 'agent': True,
+               'addresses': [{'interface': 'eth0', 'hwaddr': '52:54:00:6b:3c:58', 'family': 'ipv4',
+                              'address': '192.168.123.50', 'prefix': 24}]},
+              {'name': 'quiet', 'active': True, 'agent': False, 'addresses': []}]
+    row = report_row({'host': 'kvm1', 'groups': ['kvm_hosts'], 'agents': agents,
+                      'svirt': {'guests': [{'domain': 'tiny', 'label': None, 'confined': False},
+                                           {'domain': 'quiet', 'label': None, 'confined': False}]}})
+    assert [(g['domain'], g['addresses']) for g in row['guests']] == [('tiny', ['192.168.123.50/24']), ('quiet', [])]
+    line = report_markdown([row]).splitlines()[-1]
+    assert 'tiny no SELinux label (192.168.123.50/24); quiet no SELinux label |' in line
 
 
 def test_hosts_without_a_row_are_marked_not_dropped():
