@@ -36,7 +36,7 @@ class FakeLibvirt(object):
     def __init__(self, domains, refuse=None, agents=None):
         self.domains = domains  # name -> (uuid, active, xml)
         self.refuse = refuse
-        self.agents = agents or {}  # name -> what interfaceAddresses answers
+        self.agents = agents or {}  # name -> what interfaceAddresses answers (or the error it raises)
         self.opened = []
         self.opened_rw = []
 
@@ -60,6 +60,8 @@ class Domain(object):
         assert self._active and source == FakeLibvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT and flags == 0
         if self._agent is None:
             raise FakeLibvirt.libvirtError(NO_AGENT)
+        if isinstance(self._agent, Exception):
+            raise self._agent
         return self._agent
 
     def name(self):
@@ -139,13 +141,15 @@ def test_without_the_binding_the_module_says_what_to_install(monkeypatch, capsys
 # virDomainInterfaceAddresses(VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT), and its error for a guest with no agent.
 AGENT_ANSWER = json.loads(fixture('interface-addresses-agent-tiny-trixie.json'))
 NO_AGENT = fixture('interface-addresses-agent-none-trixie.txt')
+NO_CHANNEL = fixture('interface-addresses-agent-unconfigured-trixie.txt')
 
 
 def test_addresses_from_the_agents_that_answer(monkeypatch, capsys):
     fake = FakeLibvirt({'tiny': ('6a1c1f50-0000-4000-8000-000000000002', True, LAB_VM1),
                         'silent': ('6a1c1f50-0000-4000-8000-000000000003', True, LAB_VM1),
-                        'off': ('6a1c1f50-0000-4000-8000-000000000004', False, PINNED)},
-                       agents={'tiny': AGENT_ANSWER})
+                        'off': ('6a1c1f50-0000-4000-8000-000000000004', False, PINNED),
+                        'no-channel': ('6a1c1f50-0000-4000-8000-000000000005', True, PINNED)},
+                       agents={'tiny': AGENT_ANSWER, 'no-channel': FakeLibvirt.libvirtError(NO_CHANNEL)})
     rc, out = run(monkeypatch, capsys, fake, addresses=True)
     assert rc == 0 and out['changed'] is False
     by_name = dict((d['name'], d) for d in out['domains'])
@@ -156,6 +160,7 @@ def test_addresses_from_the_agents_that_answer(monkeypatch, capsys):
     assert by_name['tiny']['addresses'][0]['hwaddr'] == AGENT_ANSWER['eth0']['hwaddr']
     assert (by_name['silent']['agent'], by_name['silent']['addresses']) == (False, [])
     assert (by_name['off']['agent'], by_name['off']['addresses']) == (None, [])
+    assert (by_name['no-channel']['agent'], by_name['no-channel']['addresses']) == (False, [])
     # Agent queries need a read-write connection.
     assert fake.opened == [] and fake.opened_rw == ['qemu:///system']
 
