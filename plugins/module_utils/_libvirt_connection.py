@@ -5,16 +5,28 @@
 
 """One libvirt connection per module run, with the same failures in every module.
 
-Private to labforge.virt. The caller imports the binding itself and passes it (None when the
-import failed), so that a module's own tests can replace it.
+Private to labforge.virt. Modules import the binding from here (``libvirt``, None when the import
+failed, with ``LIBVIRT_IMPORT_ERROR``) and pass it to libvirt_connection(), so that a module's own
+tests can replace it in the module.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import traceback
 from contextlib import contextmanager
 
 from ansible.module_utils.basic import missing_required_lib
+
+try:
+    import libvirt
+except ImportError:
+    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
+    libvirt = None
+else:
+    LIBVIRT_IMPORT_ERROR = None
+
+__all__ = ['LIBVIRT_ARGUMENT_SPEC', 'LIBVIRT_IMPORT_ERROR', 'libvirt', 'libvirt_connection']
 
 LIBVIRT_ARGUMENT_SPEC = dict(uri=dict(type='str', default='qemu:///system'))
 

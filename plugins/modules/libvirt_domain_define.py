@@ -92,22 +92,12 @@ after:
   type: str
 '''
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labforge.virt.plugins.module_utils._domain_diff import (
     DomainDiffError, compare, domain_name, machine_aliases, parse,
 )
 from ansible_collections.labforge.virt.plugins.module_utils._libvirt_connection import (
-    LIBVIRT_ARGUMENT_SPEC, libvirt_connection)
-
-try:
-    import libvirt
-except ImportError:
-    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
-    libvirt = None
-else:
-    LIBVIRT_IMPORT_ERROR = None
+    LIBVIRT_ARGUMENT_SPEC, LIBVIRT_IMPORT_ERROR, libvirt, libvirt_connection)
 
 
 def _lookup(conn, name):

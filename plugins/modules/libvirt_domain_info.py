@@ -112,19 +112,9 @@ domains:
           sample: 24
 '''
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labforge.virt.plugins.module_utils._libvirt_connection import (
-    LIBVIRT_ARGUMENT_SPEC, libvirt_connection)
-
-try:
-    import libvirt
-except ImportError:
-    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
-    libvirt = None
-else:
-    LIBVIRT_IMPORT_ERROR = None
+    LIBVIRT_ARGUMENT_SPEC, LIBVIRT_IMPORT_ERROR, libvirt, libvirt_connection)
 
 
 FAMILIES = {0: 'ipv4', 1: 'ipv6'}  # VIR_IP_ADDR_TYPE_IPV4, VIR_IP_ADDR_TYPE_IPV6
