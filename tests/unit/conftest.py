@@ -27,6 +27,12 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 BIN = os.path.dirname(sys.executable)  # the venv's ansible, ansible-playbook
 
 
+def read_fixture(*parts):
+    """The text of tests/unit/fixtures/<parts...>."""
+    with open(os.path.join(FIXTURES, *parts)) as f:
+        return f.read()
+
+
 def ansible_env(cwd, callback):
     """The environment of every ansible CLI these tests run, built here only."""
     env = dict(os.environ)

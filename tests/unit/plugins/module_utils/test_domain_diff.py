@@ -5,22 +5,20 @@ and `virsh dumpxml --inactive` of the domain libvirt defined from it (kvm_host s
 would make it: by editing the rendered XML."""
 
 import difflib
-import os
 
 import pytest
 
 from ansible_collections.labforge.virt.plugins.module_utils._domain_diff import (
     DomainDiffError, compare, domain_name, machine_aliases)
 
-from conftest import FIXTURES
+from conftest import read_fixture
 
 SUITES = ('trixie', 'bookworm')
 GUESTS = ('tiny', 'clone', 'copy', 'appliance')
 
 
 def fixture(name):
-    with open(os.path.join(FIXTURES, 'libvirt', 'domain_diff', name)) as f:
-        return f.read()
+    return read_fixture('libvirt', 'domain_diff', name)
 
 
 def pair(guest, suite):

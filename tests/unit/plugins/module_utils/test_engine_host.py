@@ -11,12 +11,7 @@ from ansible_collections.labforge.virt.plugins.module_utils._engine_host import 
     D_TYPE_PREFIX, DT_UNKNOWN, d_type_supported, in_container, parse_dpkg_query, parse_xfs_info, selinux_knows,
     storage, swap_accounting)
 
-from conftest import FIXTURES
-
-
-def fixture(*parts):
-    with open(os.path.join(FIXTURES, *parts)) as f:
-        return f.read()
+from conftest import read_fixture as fixture
 
 
 HOST_MOUNTS = parse_mountinfo(fixture('mountinfo', 'host-ext4-kernel-6.18.txt'))

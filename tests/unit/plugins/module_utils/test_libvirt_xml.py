@@ -1,8 +1,6 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """libvirt XML read as XML: domain definitions and virsh capabilities, on captured documents."""
 
-import os
-
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -12,12 +10,7 @@ from ansible_collections.labforge.virt.plugins.filter.libvirt_xml import (
 from ansible_collections.labforge.virt.plugins.module_utils._libvirt_xml import (
     LibvirtXMLError, domain_devices, domain_identity, domains, security_models)
 
-from conftest import FIXTURES
-
-
-def fixture(*parts):
-    with open(os.path.join(FIXTURES, *parts)) as f:
-        return f.read()
+from conftest import read_fixture as fixture
 
 
 LAB_VM = fixture('libvirt', 'dumpxml-lab-vm1-trixie.xml')

@@ -5,7 +5,6 @@ libvirt kept of it (fixtures/libvirt/domain_diff), and records every call that c
 check mode defines nothing and tells the truth, and that a run's `changed` is libvirt's verdict."""
 
 import json
-import os
 
 import pytest
 
@@ -14,12 +13,11 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.labforge.virt.plugins.modules import libvirt_domain_define
 
-from conftest import FIXTURES
+from conftest import read_fixture
 
 
 def fixture(name):
-    with open(os.path.join(FIXTURES, 'libvirt', 'domain_diff', name)) as f:
-        return f.read()
+    return read_fixture('libvirt', 'domain_diff', name)
 
 
 RENDERED = fixture('clone-trixie.rendered.xml')

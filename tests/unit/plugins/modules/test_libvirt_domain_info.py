@@ -3,7 +3,6 @@
 serves definitions real libvirt printed (fixtures/libvirt): every domain in one run, read-only, nothing changed."""
 
 import json
-import os
 
 import pytest
 
@@ -12,12 +11,11 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.labforge.virt.plugins.filter.libvirt_xml import FilterModule
 from ansible_collections.labforge.virt.plugins.modules import libvirt_domain_info
 
-from conftest import FIXTURES
+from conftest import read_fixture
 
 
 def fixture(name):
-    with open(os.path.join(FIXTURES, 'libvirt', name)) as f:
-        return f.read().strip()
+    return read_fixture('libvirt', name).strip()
 
 
 LAB_VM1 = fixture('dumpxml-lab-vm1-trixie.xml')

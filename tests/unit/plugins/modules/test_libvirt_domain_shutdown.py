@@ -3,7 +3,6 @@
 answers, a wait that ends, and a guest that ignores the request reported, never destroyed."""
 
 import json
-import os
 
 import pytest
 
@@ -11,12 +10,11 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.labforge.virt.plugins.modules import libvirt_domain_shutdown
 
-from conftest import FIXTURES
+from conftest import read_fixture
 
 
 def _fixture(name):
-    with open(os.path.join(FIXTURES, 'libvirt', name)) as f:
-        return f.read().strip()
+    return read_fixture('libvirt', name).strip()
 
 
 # libvirt 11.3's errors (kvm_host scenario, Debian 13): a channel with no agent behind it, and no channel at all.
