@@ -126,7 +126,7 @@ class _Planner(object):
     """
 
     def __init__(self, host, defaults, domains, found_files, security_models, image_dir, root_size,
-                 domain_type, machine, cpu_mode, default_networks, warn_writethrough, vocabulary):
+                 domain_type, machine, cpu_mode, default_networks, warn_writethrough, vocabulary, template_dir, templates):
         self.host = host
         self.defaults = defaults
         # A guest whose domain exists keeps its UUID and MAC addresses (looked up by name).
@@ -141,6 +141,9 @@ class _Planner(object):
         self.default_networks = default_networks
         self.warn_writethrough = warn_writethrough
         self.vocabulary = vocabulary
+        self.template_dir = template_dir
+        # Templates kvm_guest_templates makes (state present), before the guests made from them.
+        self.templates = templates
         self.errors = []
         self.warnings = []
         self.seen_names = []
@@ -183,6 +186,7 @@ class _Planner(object):
                 entry['source'] = dict(entry['source'], **{'ova' if entry['source_type'] == 'ova' else 'base': entry['download']['dest']})
             entry['disks'], entry['os'] = self._source(who, guest, name, entry['source'], entry['source_type'], cache,
                                                        entry['download'])
+            entry['template_pending'] = bool(entry['disks'] and entry['disks'][0].pop('template_pending', False))
             self._check_root_size(who, entry['disks'])
             entry['disks'].extend(self._extra_disks(who, guest, name, cache))
             self._warn_slow_disks(who, entry['disks'])
@@ -218,6 +222,9 @@ class _Planner(object):
             'vcpus': _field(guest, 'vcpus', None), 'memory_mib': _field(guest, 'memory_mib', None),
             'vcpus_from_ovf': from_ovf and 'vcpus' not in raw,
             'memory_from_ovf': from_ovf and 'memory_mib' not in raw,
+            # A guest made from a template takes what the guest entry leaves out from the template's definition.
+            'vcpus_from_template': source_type == 'template' and 'vcpus' not in raw,
+            'memory_from_template': source_type == 'template' and 'memory_mib' not in raw,
             'serial_log': _field(guest, 'serial_log', '/var/log/libvirt/qemu/' + name + '-serial.log'),
             'guest_agent': _to_bool(_field(guest, 'guest_agent', True)),
             'disks': [], 'networks': [], 'os': {}, 'download': None,
@@ -279,11 +286,29 @@ class _Planner(object):
             elif ova is _MISSING or _text(ova) not in self.found_files:
                 shown = '(source.ova not set)' if ova is _MISSING else _text(ova)
                 self.errors.append(who + ': the OVA ' + shown + ' does not exist on ' + _text(self.host) + '.')
+        elif source_type == 'template':
+            root.update(self._template_root(who, source), bus=disk_bus, cache=cache)
+            disks.append(root)
         elif source_type == 'kernel':
             self._check_kernel_files(who, source)
             boot = {'kernel': _field(source, 'kernel', ''), 'initrd': _field(source, 'initrd', ''),
                     'cmdline': _field(source, 'cmdline', 'console=ttyS0')}
         return disks, boot
+
+    def _template_root(self, who, source):
+        """A guest made from a template: a linked clone (the template is its backing file) or a full copy."""
+        template = _text(_field(source, 'template', ''))
+        clone = _text(_field(source, 'clone', 'linked'))
+        if clone not in ('linked', 'full'):
+            self.errors.append(who + ": source.clone '" + clone + "' is not one of linked, full.")
+        base = _text(self.template_dir) + '/' + template + '.qcow2'
+        if not template:
+            self.errors.append(who + ': source.type template needs source.template, the name of a template.')
+        elif base not in self.found_files and template not in self.templates:
+            self.errors.append(who + ": template '" + template + "' does not exist in " + _text(self.template_dir)
+                               + ' and is not in kvm_guest_templates.')
+        return {'create': 'copy' if clone == 'full' else 'backing', 'base': base, 'size': _text(_field(source, 'size', '')),
+                'template_pending': base not in self.found_files}
 
     def _download(self, who, source, source_type):
         """source.url with source.checksum, in place of a local base or ova: what to download and where to, else None.
@@ -447,16 +472,19 @@ def _generated_mac(seed):
 
 def kvm_guest_plan(guests, host, defaults, image_dir, root_size, domain_type, machine, cpu_mode, default_networks,
                    cache_modes, source_types, states, disk_buses, net_models, seclabel_types,
-                   domains=None, found_files=None, security_models=None, warn_writethrough=True):
+                   domains=None, found_files=None, security_models=None, warn_writethrough=True,
+                   template_dir='/var/lib/libvirt/templates', templates=None):
     """Plan kvm_guest_guests and check them: {'plan': [entry per guest], 'errors': [...], 'warnings': [...]}.
 
     The role's variables come in as arguments (defaults = kvm_guest_defaults, the vocabularies from
     vars/main.yml) and so does what preflight read on the host: domains (name -> {uuid, macs} of every
     domain libvirt knows, libvirt_domains of their XML), found_files (the source files that exist) and
-    security_models (the sVirt models libvirt offers).
+    security_models (the sVirt models libvirt offers). template_dir is kvm_guest_template_dir, templates the names
+    of the templates kvm_guest_templates makes in this run.
     """
     vocabulary = {'cache_modes': cache_modes, 'source_types': source_types, 'states': states, 'disk_buses': disk_buses,
                   'net_models': net_models, 'seclabel_types': seclabel_types}
     planner = _Planner(host, defaults, domains or {}, found_files or [], security_models or [], image_dir,
-                       root_size, domain_type, machine, cpu_mode, default_networks, warn_writethrough, vocabulary)
+                       root_size, domain_type, machine, cpu_mode, default_networks, warn_writethrough, vocabulary,
+                       template_dir, list(templates or []))
     return planner.plan(guests)

@@ -65,3 +65,44 @@ def security_models(text):
     """The host's security models in virsh capabilities (selinux, apparmor, dac), in libvirt's order."""
     root = _parse(text, 'capabilities')
     return [model.text.strip() for model in root.findall('./host/secmodel/model') if model.text and model.text.strip()]
+
+
+def domain_template_source(text):
+    """What a template made from this domain takes: {'root', 'target', 'format', 'disks', 'vcpus', 'memory_mib', 'machine'}.
+
+    ``root`` is the file of the first <disk device="disk"> (the one a guest boots from; CD-ROMs and
+    block devices are not images a template can hold), ``target`` its device name (vda), ``format``
+    its driver type (raw when unset, as libvirt reads it: never probed), ``disks`` every file disk in
+    device order. None for ``root``, ``target`` and ``format`` when the domain has no such disk.
+    """
+    root = _parse(text, 'domain')
+    disks, first = [], None
+    for disk in root.findall('./devices/disk'):
+        source = disk.find('source')
+        path = source.get('file') if source is not None else None
+        if not path:
+            continue
+        disks.append(path)
+        if first is None and disk.get('device', 'disk') == 'disk':
+            target, driver = disk.find('target'), disk.find('driver')
+            first = (path, target.get('dev') if target is not None else None,
+                     driver.get('type', 'raw') if driver is not None else 'raw')
+    memory = root.find('memory')
+    kib = 0
+    if memory is not None:
+        unit = memory.get('unit', 'KiB')
+        if unit not in _MEMORY_UNITS_KIB:
+            raise LibvirtXMLError("unknown memory unit '%s'" % unit)
+        kib = int(int(memory.text) * _MEMORY_UNITS_KIB[unit])
+    vcpu = root.find('vcpu')
+    os_type = root.find('./os/type')
+    return {'root': first[0] if first else None, 'target': first[1] if first else None,
+            'format': first[2] if first else None, 'disks': disks,
+            'vcpus': int(vcpu.text) if vcpu is not None else 1, 'memory_mib': kib // 1024,
+            'machine': os_type.get('machine') if os_type is not None else None}
+
+
+# <memory unit=...> in KiB; libvirt's dumpxml writes KiB, a hand-written definition may not.
+_MEMORY_UNITS_KIB = {'b': 1.0 / 1024, 'bytes': 1.0 / 1024, 'KB': 1000.0 / 1024, 'k': 1, 'KiB': 1, 'MB': 1000000.0 / 1024,
+                     'M': 1024, 'MiB': 1024, 'GB': 1e9 / 1024, 'G': 1024 ** 2, 'GiB': 1024 ** 2,
+                     'TB': 1e12 / 1024, 'T': 1024 ** 3, 'TiB': 1024 ** 3}

@@ -65,3 +65,17 @@ def test_virt_use_nfs_is_what_lets_the_guest_start(host, await_audit, boolean_an
     host.check_output("setsebool virt_use_nfs on")
     started = host.run(VIRSH + "start " + GUEST)
     assert started.rc == 0 and _running(host), started.stderr
+
+
+def test_template_imported_from_the_nfs_share(host):
+    """kvm_guest_templates source.type nfs: the export mounted read-only while the image was copied, then unmounted."""
+    template = "/var/lib/libvirt/templates/kernel-from-nfs"
+    image = host.file(template + ".qcow2")
+    assert (image.user, image.mode) == ("root", 0o444)
+    info = json.loads(host.check_output("qemu-img info --force-share --output=json %s", image.path))
+    assert (info["format"], info["virtual-size"]) == ("qcow2", 16 * 1024 * 1024)
+    made = json.loads(host.file(template + ".json").content_string)
+    assert made["made_from"] == "file /var/lib/libvirt/templates/.nfs-kernel-from-nfs/templates/exported.raw"
+    assert made["sealed"] == []
+    mountpoint = "/var/lib/libvirt/templates/.nfs-kernel-from-nfs"
+    assert host.run("findmnt --mountpoint %s", mountpoint).rc == 1, "the share is still mounted"

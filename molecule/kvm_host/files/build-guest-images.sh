@@ -71,7 +71,25 @@ INIT
 chmod 755 initramfs/init
 (cd initramfs && find . | cpio -o -H newc --quiet | gzip -9 >../initrd.img)
 
-qemu-img create -q -f qcow2 base.qcow2 128M
+# The base image holds a small Debian-like root filesystem with what sealing a template clears
+# (machine-id, SSH host keys, logs), so templates made from its clones can be checked for it.
+rm -rf rootfs base.raw
+mkdir -p rootfs/etc/ssh rootfs/var/log/apt rootfs/usr/bin rootfs/usr/sbin rootfs/var/lib/dpkg rootfs/root
+ln -s usr/bin rootfs/bin
+ln -s usr/sbin rootfs/sbin
+cp /etc/os-release /etc/debian_version rootfs/etc/
+echo '/dev/vda / ext4 defaults 0 1' >rootfs/etc/fstab
+echo labforge-base >rootfs/etc/hostname
+echo 5f0c0ffee5f0c0ffee5f0c0ffee5f0c0 >rootfs/etc/machine-id
+echo 'labforge test host key' >rootfs/etc/ssh/ssh_host_ed25519_key
+echo 'ssh-ed25519 AAAA labforge-test' >rootfs/etc/ssh/ssh_host_ed25519_key.pub
+echo 'labforge test log line' >rootfs/var/log/syslog
+echo 'labforge test apt log' >rootfs/var/log/apt/history.log
+touch rootfs/var/lib/dpkg/status
+truncate -s 128M base.raw
+mkfs.ext4 -q -F -L labforge-base -d rootfs base.raw
+qemu-img convert -O qcow2 base.raw base.qcow2
+rm -rf rootfs base.raw
 mkdir -p ova
 qemu-img convert -O vmdk base.qcow2 ova/appliance-disk1.vmdk
 # The OVF descriptor must be the first member of an OVA.

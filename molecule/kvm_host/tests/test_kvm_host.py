@@ -398,3 +398,82 @@ def test_check_mode_downloads_nothing_and_leaves_out_the_guest_waiting_for_it(ho
     assert "checkurl" not in defines
     assert "checkurl" not in virsh(host, "list --all --name").split()
     assert host.run("ls /var/lib/libvirt/images/downloads/*-fresh.qcow2").rc != 0
+
+
+# --- Templates (kvm_guest_templates, issue 17) ------------------------------------------------
+
+TEMPLATES = "/var/lib/libvirt/templates"
+SEALED_AWAY = ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_ed25519_key.pub", "/var/log/syslog",
+               "/var/log/apt/history.log"]
+
+
+def image_files(host, path):
+    """What the ext4 root in a qcow2 image holds: {'machine-id': text, 'present': [paths of SEALED_AWAY]}.
+
+    Read with debugfs from a raw copy, independently of libguestfs, the tool that seals."""
+    raw = "/tmp/labforge-image-check.raw"
+    host.check_output("qemu-img convert --force-share -O raw %s %s", path, raw)
+    try:
+        machine_id = host.run("debugfs -R 'cat /etc/machine-id' %s", raw).stdout
+        present = [p for p in SEALED_AWAY if host.run("debugfs -R 'stat %s' %s", p, raw).stdout.strip()]
+    finally:
+        host.run("rm -f %s", raw)
+    return {"machine-id": machine_id.strip(), "present": present}
+
+
+def definition(host, name):
+    return json.loads(host.file("%s/%s.json" % (TEMPLATES, name)).content_string)
+
+
+@pytest.mark.parametrize("name", ["golden", "golden-copy", "imported", "converted"])
+def test_template_is_a_read_only_flat_image(host, name):
+    image = host.file("%s/%s.qcow2" % (TEMPLATES, name))
+    assert image.is_file
+    assert (image.user, image.group, image.mode) == ("root", "root", 0o444)
+    info = img_info(host, image.path)
+    assert info["format"] == "qcow2"
+    assert "backing-filename" not in info  # flattened: it does not depend on its source
+    assert not host.file(image.path + ".part").exists
+
+
+def test_template_cloned_from_the_running_guest_is_sealed(host):
+    """golden is web's disk copied while web runs; machine-id emptied, host keys and logs gone."""
+    assert "running" in virsh(host, "domstate web")
+    sealed = image_files(host, "%s/golden.qcow2" % TEMPLATES)
+    assert sealed == {"machine-id": "", "present": []}
+    # The guest keeps its identity: sealing works on the copy only.
+    assert image_files(host, "/var/lib/libvirt/images/web-root.qcow2") == {
+        "machine-id": "5f0c0ffee5f0c0ffee5f0c0ffee5f0c0", "present": SEALED_AWAY}
+    made = definition(host, "golden")
+    assert made["made_from"] == "guest web (cloned while running)"
+    assert (made["vcpus"], made["memory_mib"]) == (1, 128)
+    assert made["source_uuid"] == virsh(host, "domuuid web").strip()
+    assert made["sealed"][:3] == ["machine-id", "ssh-hostkeys", "logfiles"]
+
+
+def test_template_from_template_and_import(host):
+    copy = definition(host, "golden-copy")
+    assert (copy["made_from"], copy["memory_mib"], copy["sealed"]) == ("template golden", 192, [])
+    imported = definition(host, "imported")
+    assert imported["made_from"].startswith("file /var/lib/libvirt/templates/downloads/")
+    # Not sealed unless asked: the imported image keeps what it had.
+    assert image_files(host, "%s/imported.qcow2" % TEMPLATES)["machine-id"] == "5f0c0ffee5f0c0ffee5f0c0ffee5f0c0"
+
+
+def test_guests_made_from_templates(host):
+    linked = img_info(host, "/var/lib/libvirt/images/from-golden-root.qcow2")
+    assert linked["full-backing-filename"] == "%s/golden-copy.qcow2" % TEMPLATES
+    # CPUs and memory from golden-copy's definition (the guest entry sets neither).
+    xml = domxml(host, "from-golden")
+    assert int(xml.findtext("memory")) == 192 * 1024
+    full = img_info(host, "/var/lib/libvirt/images/from-imported-root.qcow2")
+    assert "backing-filename" not in full
+
+
+def test_converted_guest_is_gone_and_its_disk_is_the_template(host):
+    assert host.run(VIRSH + "dominfo to-convert").rc != 0
+    assert not host.file("/var/lib/libvirt/images/to-convert-root.qcow2").exists
+    assert host.file("/var/lib/libvirt/images/to-convert-data.qcow2").exists  # its other disks are kept
+    made = definition(host, "converted")
+    assert (made["made_from"], made["vcpus"], made["memory_mib"]) == ("guest to-convert (converted)", 2, 160)
+    assert image_files(host, "%s/converted.qcow2" % TEMPLATES) == {"machine-id": "", "present": []}

@@ -82,6 +82,7 @@ def test_blank_guest_full_entry():
         "uuid": "d4a71310-7bd3-5903-8b29-17487e38f59f", "exists": False, "autostart": False, "remove_disks": False,
         "snapshots": [], "revert_snapshot": "", "domain_type": "qemu", "machine": "q35", "cpu_mode": "host-model",
         "vcpus": 1, "memory_mib": 128, "vcpus_from_ovf": False, "memory_from_ovf": False,
+        "vcpus_from_template": False, "memory_from_template": False, "template_pending": False,
         "serial_log": "/var/log/libvirt/qemu/lab-vm1-serial.log", "guest_agent": True,
         "disks": [{"name": "root", "path": "/var/lib/libvirt/images/lab-vm1-root.qcow2", "create": "blank", "size": "256M", "bus": "virtio",
                    "cache": "none"}],
@@ -229,7 +230,8 @@ ERRORS = [
     ("cache", [guest(cache="fastest")], "guest 'ok': cache mode 'fastest' does not exist; use one of none, writeback, writethrough, directsync, "
                                         "unsafe (none is the default; see docs/field-facts.md#cache-modes)."),
     ("disk_bus", [guest(disk_bus="usb")], "guest 'ok': disk_bus 'usb' is not one of virtio, sata, scsi, ide."),
-    ("source.type", [guest(source={"type": "floppy"})], "guest 'ok': source.type 'floppy' is not one of blank, linked_clone, full_copy, ova, kernel."),
+    ("source.type", [guest(source={"type": "floppy"})],
+     "guest 'ok': source.type 'floppy' is not one of blank, linked_clone, full_copy, ova, kernel, template."),
     ("base missing", [guest(source={"type": "linked_clone", "base": "/var/lib/labforge-test/missing.qcow2"})],
      "guest 'ok': the base image /var/lib/labforge-test/missing.qcow2 of the linked_clone does not exist on kvm1."),
     ("base not set", [guest(source={"type": "full_copy"})], "guest 'ok': the base image (source.base not set) of the full_copy does not exist on kvm1."),
@@ -412,3 +414,40 @@ def test_a_url_without_a_file_name_gets_a_safe_one():
 def test_bad_url_sources_are_refused(source, expected):
     errors = plan([guest(source=source)])["errors"]
     assert any(expected in error for error in errors), errors
+
+
+TEMPLATES = "/var/lib/libvirt/templates"
+
+
+@pytest.mark.parametrize("clone, create", [(None, "backing"), ("linked", "backing"), ("full", "copy")])
+def test_guest_from_an_existing_template(clone, create):
+    source = {"type": "template", "template": "golden"}
+    if clone:
+        source["clone"] = clone
+    result = plan([guest(source=source)], found_files=FILES + [TEMPLATES + "/golden.qcow2"])
+    assert result["errors"] == []
+    entry = result["plan"][0]
+    assert entry["disks"][0] == {"name": "root", "path": "/var/lib/libvirt/images/ok-root.qcow2", "create": create,
+                                 "base": TEMPLATES + "/golden.qcow2", "size": "", "bus": "virtio", "cache": "none"}
+    assert entry["template_pending"] is False
+    # memory_mib is set in the entry, vcpus is not: that one comes from the template's definition.
+    assert (entry["vcpus_from_template"], entry["memory_from_template"]) == (True, False)
+
+
+def test_guest_from_a_template_this_run_makes_is_pending():
+    result = plan([guest(source={"type": "template", "template": "new"})], templates=["new"])
+    assert result["errors"] == []
+    assert result["plan"][0]["template_pending"] is True
+
+
+def test_guest_from_an_unknown_template_is_refused():
+    result = plan([guest(source={"type": "template", "template": "nope", "clone": "deep"})], templates=["other"])
+    assert result["errors"] == [
+        "guest 'ok': source.clone 'deep' is not one of linked, full.",
+        "guest 'ok': template 'nope' does not exist in /var/lib/libvirt/templates and is not in kvm_guest_templates.",
+    ]
+
+
+def test_guest_from_a_template_needs_its_name():
+    result = plan([guest(source={"type": "template"})])
+    assert result["errors"] == ["guest 'ok': source.type template needs source.template, the name of a template."]
