@@ -222,7 +222,8 @@ from ansible_collections.labforge.virt.plugins.module_utils._libvirt_xml import 
 
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*\Z')
 POLL_SECONDS = 0.5
-DEFAULT_VCPUS, DEFAULT_MEMORY_MIB = 1, 1024
+DEFAULT_VCPUS = 1
+DEFAULT_MEMORY_MIB = 1024
 BACKUP_XML = ("<domainbackup mode='push'><disks><disk name='{target}' backup='yes' type='file'>"
               "<driver type='qcow2'/><target file='{path}'/></disk></disks></domainbackup>")
 
