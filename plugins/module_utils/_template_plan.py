@@ -7,7 +7,9 @@
 
 template_plan() turns kvm_guest_templates into one entry per template, in the order given (a
 template may be made from one listed before it), and lists every input error, so the role's
-preflight refuses bad input before anything changes. The module labforge.virt.kvm_template
+preflight refuses bad input before anything changes. An entry is ``pending`` when its source is
+only there once the run made it (a guest or template of this run, a download, an NFS mount):
+check mode cannot make such a template, nor show it. The module labforge.virt.kvm_template
 makes each entry; downloads and NFS shares are the role's, the entry says what to fetch.
 """
 
@@ -96,7 +98,7 @@ class _TemplatePlanner(object):
         self.seen.append(name)
         state = str(raw.get('state', 'present'))
         entry = {'name': name, 'state': state, 'path': self.image(name), 'exists': self.image(name) in self.found_files,
-                 'source': None, 'download': None, 'nfs': None, 'seal': False,
+                 'source': None, 'download': None, 'nfs': None, 'seal': False, 'pending': False,
                  'vcpus': _int_or_none(raw.get('vcpus'), 1, who, 'vcpus', self.errors),
                  'memory_mib': _int_or_none(raw.get('memory_mib'), 16, who, 'memory_mib', self.errors)}
         if state not in ('present', 'absent'):
@@ -127,6 +129,7 @@ class _TemplatePlanner(object):
         guest = str(source['guest'])
         keep = _bool(source.get('keep_guest'), True)
         entry['source'] = {'type': 'guest', 'guest': guest, 'keep_guest': keep}
+        entry['pending'] = guest not in self.domains
         if keep is None:
             self.errors.append('%s: source.keep_guest must be true (clone the guest) or false (convert it), got %s.'
                                % (who, json.dumps(source.get('keep_guest'), default=str)))
@@ -143,6 +146,7 @@ class _TemplatePlanner(object):
     def _template(self, who, name, source, entry):
         template = str(source['template'])
         entry['source'] = {'type': 'template', 'template': template}
+        entry['pending'] = self.image(template) not in self.found_files
         if template == name:
             self.errors.append('%s: a template cannot be made from itself.' % who)
         elif template not in self.present and self.image(template) not in self.found_files and not entry['exists']:
@@ -171,6 +175,7 @@ class _TemplatePlanner(object):
         dest = '%s/downloads/%s-%s' % (self.template_dir, prefix, file_name)
         entry['download'] = {'url': url, 'checksum': checksum, 'dest': dest}
         entry['source'] = {'type': 'file', 'path': dest}
+        entry['pending'] = True  # downloaded by the run
 
     def _nfs(self, who, name, source, entry):
         """An image on an NFS share: the role mounts the export read-only at a private point, imports, unmounts."""
@@ -186,6 +191,7 @@ class _TemplatePlanner(object):
         entry['nfs'] = {'src': '%s:%s' % (server, export), 'mountpoint': mountpoint,
                         'opts': str(source.get('options') or 'ro,nosuid,nodev,noexec')}
         entry['source'] = {'type': 'file', 'path': posixpath.join(mountpoint, path)}
+        entry['pending'] = True  # readable once the run mounted the share
         if 'ro' not in entry['nfs']['opts'].split(','):
             self.errors.append("%s: source.options must include ro: the share is only read from, got '%s'." % (who, entry['nfs']['opts']))
 

@@ -291,6 +291,8 @@ def test_migration_preflight_to_an_older_libvirt_is_refused(host):
 # --- check mode: `ansible-playbook --check --diff` of kvm_guest (check_diff.yml) --------------------------
 
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The template directory as check mode must leave it: names, sizes, times, modes, definitions.
+TEMPLATE_STATE = "ls -l --full-time /var/lib/libvirt/templates && cat /var/lib/libvirt/templates/*.json"
 CHECKED_GUESTS = ("clone", "tiny", "copy")
 _CHECK_RUN = {}
 
@@ -304,10 +306,11 @@ def check_diff_run():
         inventory = os.environ["MOLECULE_INVENTORY_FILE"]
         with open(os.path.join(SCENARIO_DIR, "molecule.yml")) as f:
             names = [p["name"] for p in yaml.safe_load(f)["platforms"]]
-        before = {}
+        before, templates_before = {}, {}
         for name in names:
             instance = testinfra.get_host("ansible://" + name, ansible_inventory=inventory)
             before[name] = {guest: virsh(instance, "dumpxml --inactive " + guest) for guest in CHECKED_GUESTS}
+            templates_before[name] = instance.check_output(TEMPLATE_STATE)
         env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
         proc = subprocess.run(
             [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
@@ -319,7 +322,7 @@ def check_diff_run():
                 f.write(proc.stdout)
         _CHECK_RUN["returncode"] = proc.returncode
         assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-        defines = {}
+        defines, templates = {}, {}
         # The JSON document, without profile_tasks' timing lines (the scenario enables it) around it.
         start = 0 if proc.stdout.startswith("{") else proc.stdout.index("\n{\n") + 1
         report, _end = json.JSONDecoder().raw_decode(proc.stdout[start:])
@@ -328,7 +331,9 @@ def check_diff_run():
                 for hostname, result in task["hosts"].items():
                     if "definition_changed" in result:  # labforge.virt.libvirt_domain_define
                         defines.setdefault(hostname, {})[result["name"]] = result
-        _CHECK_RUN.update(defines=defines, before=before)
+                    elif "definition_path" in result:  # labforge.virt.kvm_template
+                        templates.setdefault(hostname, {})[os.path.basename(result["path"])[:-len(".qcow2")]] = result
+        _CHECK_RUN.update(defines=defines, before=before, templates=templates, templates_before=templates_before)
     return _CHECK_RUN
 
 
@@ -398,6 +403,22 @@ def test_check_mode_downloads_nothing_and_leaves_out_the_guest_waiting_for_it(ho
     assert "checkurl" not in defines
     assert "checkurl" not in virsh(host, "list --all --name").split()
     assert host.run("ls /var/lib/libvirt/images/downloads/*-fresh.qcow2").rc != 0
+
+
+def test_check_mode_shows_the_template_it_would_make_and_makes_nothing(host, check_run):
+    templates = check_diff_run()["templates"][host.backend.get_hostname()]
+    would = templates["checktpl"]
+    assert would["changed"] is True and would["method"] == "backup"
+    assert would["definition"]["made_from"] == "guest web (cloned while running)"
+    assert '"made_from": "guest web (cloned while running)"' in would["diff"]["after"]
+    # The existing templates unchanged (the JSON callback does not keep every included task's result: the
+    # directory itself is compared too).
+    assert "golden" in templates
+    assert sorted(name for name, result in templates.items() if result["changed"]) == ["checktpl"]
+    assert host.check_output(TEMPLATE_STATE) == check_diff_run()["templates_before"][host.backend.get_hostname()]
+    # checktpl-copy's source exists only after a real run: not asked for, and nothing of either made.
+    assert "checktpl-copy" not in templates
+    assert host.run("ls /var/lib/libvirt/templates/checktpl*").rc != 0
 
 
 # --- Templates (kvm_guest_templates, issue 17) ------------------------------------------------

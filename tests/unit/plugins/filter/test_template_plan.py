@@ -91,7 +91,7 @@ def test_guest_clone_full_entry():
     assert result == {"errors": [], "plan": [{
         "name": "web-tpl", "state": "present", "path": DIR + "/web-tpl.qcow2", "exists": False,
         "source": {"type": "guest", "guest": "web1", "keep_guest": True},
-        "download": None, "nfs": None, "seal": True, "vcpus": None, "memory_mib": None,
+        "download": None, "nfs": None, "pending": False, "seal": True, "vcpus": None, "memory_mib": None,
     }]}
 
 
@@ -196,7 +196,7 @@ def test_template_source_listed_earlier_is_fine():
     assert by_name(result)["web"] == {
         "name": "web", "state": "present", "path": DIR + "/web.qcow2", "exists": False,
         "source": {"type": "template", "template": "base"},
-        "download": None, "nfs": None, "seal": False, "vcpus": None, "memory_mib": None,
+        "download": None, "nfs": None, "pending": True, "seal": False, "vcpus": None, "memory_mib": None,
     }
 
 
@@ -245,7 +245,7 @@ def test_file_source_full_entry():
     assert result == {"errors": [], "plan": [{
         "name": "deb13", "state": "present", "path": DIR + "/deb13.qcow2", "exists": False,
         "source": {"type": "file", "path": "/srv/images/debian-13.qcow2"},
-        "download": None, "nfs": None, "seal": False, "vcpus": None, "memory_mib": None,
+        "download": None, "nfs": None, "pending": False, "seal": False, "vcpus": None, "memory_mib": None,
     }]}
 
 
@@ -288,7 +288,7 @@ def test_url_source_full_entry():
         "name": "deb13", "state": "present", "path": DIR + "/deb13.qcow2", "exists": False,
         "source": {"type": "file", "path": dest},
         "download": {"url": URL, "checksum": SHA_A, "dest": dest},
-        "nfs": None, "seal": False, "vcpus": None, "memory_mib": None,
+        "nfs": None, "pending": True, "seal": False, "vcpus": None, "memory_mib": None,
     }]}
     assert dest == "%s/downloads/%s-debian-13-generic-amd64.qcow2" % (
         DIR, hashlib.sha256((URL + "\n" + SHA_A).encode("utf-8")).hexdigest()[:12])
@@ -367,7 +367,7 @@ def test_nfs_source_full_entry():
         "source": {"type": "file", "path": mountpoint + "/debian/debian-13.qcow2"},
         "download": None,
         "nfs": {"src": "nas.example.org:/export/images", "mountpoint": mountpoint, "opts": NFS_OPTS},
-        "seal": False, "vcpus": None, "memory_mib": None,
+        "pending": True, "seal": False, "vcpus": None, "memory_mib": None,
     }]}
 
 
@@ -482,7 +482,7 @@ def test_absent_full_entry_needs_no_source():
     result = tplan([{"name": "old", "state": "absent"}], found_files=[image("old")])
     assert result == {"errors": [], "plan": [{
         "name": "old", "state": "absent", "path": DIR + "/old.qcow2", "exists": True,
-        "source": None, "download": None, "nfs": None, "seal": False, "vcpus": None, "memory_mib": None,
+        "source": None, "download": None, "nfs": None, "pending": False, "seal": False, "vcpus": None, "memory_mib": None,
     }]}
 
 
@@ -630,3 +630,14 @@ def test_nfs_options_null_takes_the_default():
     result = tplan([{"name": "t", "source": {"type": "nfs", "server": "nfs1", "export": "/srv", "path": "t.qcow2", "options": None}}])
     assert result["errors"] == []
     assert result["plan"][0]["nfs"]["opts"] == "ro,nosuid,nodev,noexec"
+
+
+def test_pending_sources_are_the_ones_the_run_provides():
+    """Check mode skips a template whose source only exists once the run made, downloaded or mounted it."""
+    templates = [guest_template("from-new-guest", "new"), guest_template("from-old-guest", "web1"),
+                 {"name": "copy", "source": {"type": "template", "template": "from-old-guest"}},
+                 {"name": "copy-existing", "source": {"type": "template", "template": "old"}}]
+    result = tplan(templates, guests=[{"name": "new"}], domains=["web1"], found_files=[image("old")])
+    assert result["errors"] == []
+    assert [(entry["name"], entry["pending"]) for entry in result["plan"]] == [
+        ("from-new-guest", True), ("from-old-guest", False), ("copy", True), ("copy-existing", False)]
