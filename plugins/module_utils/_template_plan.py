@@ -220,3 +220,39 @@ def template_plan(templates, template_dir, guests=None, domains=None, found_file
         return {'plan': [], 'errors': ['kvm_guest_templates must be a list of templates, got %s.' % json.dumps(templates, default=str)]}
     planner = _TemplatePlanner(template_dir, guests or [], list(domains or []), list(found_files or []))
     return planner.plan(templates)
+
+
+def source_files(guests, templates, template_dir):
+    """The files the role's preflight looks for on the host: what guests and templates are made from.
+
+    The absolute paths among the guests' source base, ova, kernel and initrd and the file templates'
+    source.path, and the template image of every template named (in kvm_guest_templates, as a
+    template's source, as a guest's source). Malformed entries are left out: the plans report them.
+    """
+    files = []
+
+    def add(path):
+        if isinstance(path, str) and path.startswith('/') and path not in files:
+            files.append(path)
+
+    def add_template(name):
+        if isinstance(name, str) and re.match(_NAME_RE, name):
+            add('%s/%s.qcow2' % (template_dir, name))
+
+    for guest in guests if isinstance(guests, list) else []:
+        source = guest.get('source') if isinstance(guest, Mapping) else None
+        if isinstance(source, Mapping):
+            for key in ('base', 'ova', 'kernel', 'initrd'):
+                add(source.get(key))
+            if source.get('type') == 'template':
+                add_template(source.get('template'))
+    for template in templates if isinstance(templates, list) else []:
+        if not isinstance(template, Mapping):
+            continue
+        add_template(template.get('name'))
+        source = template.get('source')
+        if isinstance(source, Mapping):
+            if source.get('type') == 'file':
+                add(source.get('path'))
+            add_template(source.get('template'))
+    return files

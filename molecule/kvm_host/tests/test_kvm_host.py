@@ -411,9 +411,8 @@ def test_check_mode_shows_the_template_it_would_make_and_makes_nothing(host, che
     assert would["changed"] is True and would["method"] == "backup"
     assert would["definition"]["made_from"] == "guest web (cloned while running)"
     assert '"made_from": "guest web (cloned while running)"' in would["diff"]["after"]
-    # The existing templates unchanged (the JSON callback does not keep every included task's result: the
-    # directory itself is compared too).
-    assert "golden" in templates
+    # The existing templates are found and unchanged, and so is the directory.
+    assert sorted(templates) == ["checktpl", "golden", "golden-copy", "imported"]
     assert sorted(name for name, result in templates.items() if result["changed"]) == ["checktpl"]
     assert host.check_output(TEMPLATE_STATE) == check_diff_run()["templates_before"][host.backend.get_hostname()]
     # checktpl-copy's source exists only after a real run: not asked for, and nothing of either made.

@@ -641,3 +641,32 @@ def test_pending_sources_are_the_ones_the_run_provides():
     assert result["errors"] == []
     assert [(entry["name"], entry["pending"]) for entry in result["plan"]] == [
         ("from-new-guest", True), ("from-old-guest", False), ("copy", True), ("copy-existing", False)]
+
+
+SOURCE_FILES = FilterModule().filters()["kvm_guest_source_files"]
+
+
+def test_source_files_of_guests_and_templates():
+    guests = [
+        {"name": "a", "source": {"type": "linked_clone", "base": "/srv/base.qcow2"}},
+        {"name": "b", "source": {"type": "kernel", "kernel": "/boot/vmlinuz", "initrd": "/boot/initrd.img"}},
+        {"name": "c", "source": {"type": "template", "template": "golden"}},
+        {"name": "d", "source": {"type": "ova", "ova": "relative.ova"}},  # not absolute: the plan refuses it
+        {"name": "e", "source": {"type": "full_copy", "base": "/srv/base.qcow2"}},
+        "not a guest",
+    ]
+    templates = [
+        {"name": "golden", "source": {"type": "guest", "guest": "web"}},
+        {"name": "copy", "source": {"type": "template", "template": "golden"}},
+        {"name": "imported", "source": {"type": "file", "path": "/srv/cloud.qcow2"}},
+        {"name": "../evil", "source": {"type": "template", "template": "-rf"}},
+        None,
+    ]
+    assert SOURCE_FILES(guests, templates, DIR) == [
+        "/srv/base.qcow2", "/boot/vmlinuz", "/boot/initrd.img", DIR + "/golden.qcow2", DIR + "/copy.qcow2",
+        DIR + "/imported.qcow2", "/srv/cloud.qcow2"]
+
+
+def test_source_files_of_nothing():
+    assert SOURCE_FILES([], [], DIR) == []
+    assert SOURCE_FILES(None, "not a list", DIR) == []
