@@ -363,8 +363,10 @@ class Templates(object):
             if os.path.exists(part):
                 os.unlink(part)
             raise
-        os.rename(part, self.image)
+        # The definition first: a run cut off between the two leaves a definition without its image, which
+        # the next run makes again; an image without its definition would be refused.
         write_atomically(self.definition_path, _json(definition), 0o644)
+        os.rename(part, self.image)
         if kind == 'guest' and not source['keep_guest']:
             self._finish_conversion(domain, result)
 

@@ -1306,3 +1306,15 @@ def test_a_vmdk_whose_extent_is_another_file_is_refused(tmp_path, fixture, refus
     else:
         assert subject.present()['changed'] is True
         assert run.calls[-1][0][:4] == ['qemu-img', 'convert', '-f', 'vmdk']
+
+
+def test_a_definition_left_without_its_image_is_made_again(tmp_path):
+    """A run cut off after writing the definition, before renaming the image: the next run makes the image."""
+    directory = tmp_path / 'templates'
+    directory.mkdir()
+    (directory / 'golden.json').write_text('{"name": "golden", "vcpus": 1}')
+    run = Run()
+    result = templates(tmp_path, Conn(guest(tmp_path, LAB_VM1)), run, source=from_guest('lab-vm1')).present()
+    assert result['changed'] is True and result['method'] == 'convert'
+    assert files(directory) == ['golden.json', 'golden.qcow2']
+    assert json.loads((directory / 'golden.json').read_text())['made_from'] == 'guest lab-vm1 (cloned)'
