@@ -186,7 +186,8 @@ class _Planner(object):
                 entry['source'] = dict(entry['source'], **{'ova' if entry['source_type'] == 'ova' else 'base': entry['download']['dest']})
             entry['disks'], entry['os'] = self._source(who, guest, name, entry['source'], entry['source_type'], cache,
                                                        entry['download'])
-            entry['template_pending'] = bool(entry['disks'] and entry['disks'][0].pop('template_pending', False))
+            entry['template_pending'] = entry['source_type'] == 'template' and bool(entry['disks']) \
+                and entry['disks'][0]['base'] not in self.found_files
             self._check_root_size(who, entry['disks'])
             entry['disks'].extend(self._extra_disks(who, guest, name, cache))
             self._warn_slow_disks(who, entry['disks'])
@@ -307,8 +308,7 @@ class _Planner(object):
         elif base not in self.found_files and template not in self.templates:
             self.errors.append(who + ": template '" + template + "' does not exist in " + _text(self.template_dir)
                                + ' and is not in kvm_guest_templates.')
-        return {'create': 'copy' if clone == 'full' else 'backing', 'base': base, 'size': _text(_field(source, 'size', '')),
-                'template_pending': base not in self.found_files}
+        return {'create': 'copy' if clone == 'full' else 'backing', 'base': base, 'size': _text(_field(source, 'size', ''))}
 
     def _download(self, who, source, source_type):
         """source.url with source.checksum, in place of a local base or ova: what to download and where to, else None.
@@ -333,11 +333,7 @@ class _Planner(object):
             self.errors.append(who + ': source.url needs source.checksum, ' + _joined(sorted(_DIGESTS)) + " and a colon, then"
                                " the file's hex digest or the http(s) URL of a checksum file such as SHA256SUMS (got '"
                                + checksum + "'). The image is only used when it matches.")
-        file_name = posixpath.basename(url.split('?', 1)[0])
-        if not _matches(_NAME_RE, file_name):
-            file_name = 'image'
-        prefix = hashlib.sha256((url + '\n' + checksum).encode('utf-8', 'surrogateescape')).hexdigest()[:12]
-        return {'url': url, 'checksum': checksum, 'dest': _text(self.image_dir) + '/downloads/' + prefix + '-' + file_name}
+        return {'url': url, 'checksum': checksum, 'dest': download_dest(_text(self.image_dir), url, checksum)}
 
     def _check_kernel_files(self, who, source):
         """The kernel must exist on the host; the initrd only when one is given."""
@@ -447,6 +443,18 @@ class _Planner(object):
                 present.append(_field(snapshot, 'name'))
         if revert_snapshot and revert_snapshot not in present:
             self.errors.append(who + ": revert_snapshot '" + _text(revert_snapshot) + "' is not one of the guest's present snapshots.")
+
+
+def download_dest(directory, url, checksum):
+    """Where a URL image is kept: <directory>/downloads/<12 hex of URL and checksum>-<file name>.
+
+    Another checksum (a new release at the same URL) is another file, so what was made from the old one keeps it.
+    """
+    file_name = posixpath.basename(url.split('?', 1)[0])
+    if not _matches(_NAME_RE, file_name):
+        file_name = 'image'
+    prefix = hashlib.sha256((url + '\n' + checksum).encode('utf-8', 'surrogateescape')).hexdigest()[:12]
+    return directory + '/downloads/' + prefix + '-' + file_name
 
 
 def _checksum_valid(checksum):

@@ -16,7 +16,6 @@ makes each entry; downloads and NFS shares are the role's, the entry says what t
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import hashlib
 import json
 import posixpath
 import re
@@ -24,7 +23,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.labforge.virt.plugins.module_utils._guest_plan import (
-    _URL_RE, _checksum_valid, _DIGESTS, _FALSE_WORDS, _NAME_RE, _NAME_RULE, _TRUE_WORDS)
+    _URL_RE, _checksum_valid, _DIGESTS, _FALSE_WORDS, _NAME_RE, _NAME_RULE, _TRUE_WORDS, _whole_number_at_least, download_dest)
 
 SOURCE_TYPES = ('guest', 'template', 'file', 'url', 'nfs')
 _HOST_RE = r'^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\Z|^\[[0-9A-Fa-f:.]+\]\Z'
@@ -50,7 +49,7 @@ def _bool(value, default):
 def _int_or_none(value, minimum, who, key, errors):
     if value is None:
         return None
-    if isinstance(value, bool) or not re.match(r'^[0-9]+\Z', str(value)) or int(value) < minimum:
+    if not _whole_number_at_least(value, minimum):
         errors.append('%s: %s must be a whole number of at least %d, got %s.' % (who, key, minimum, json.dumps(value)))
         return None
     return int(value)
@@ -60,15 +59,13 @@ class _TemplatePlanner(object):
 
     def __init__(self, template_dir, guests, domains, found_files):
         self.template_dir = template_dir
-        # Guests of kvm_guest_guests that will exist after the guest phase (not absent).
-        self.planned_guests = [str(g['name']) for g in guests if isinstance(g, Mapping) and 'name' in g
-                               and str(g.get('state', 'running')) != 'absent']
-        # Of those, the guests built before the templates: the ones made from a template come after them.
-        self.built_before = [str(g['name']) for g in guests if isinstance(g, Mapping) and 'name' in g
-                             and str(g.get('state', 'running')) != 'absent'
-                             and not (isinstance(g.get('source'), Mapping) and g['source'].get('type') == 'template')]
+        # Guests of kvm_guest_guests that will exist after the guest phase (not absent), with their sources.
         self.guest_sources = [(str(g['name']), g.get('source')) for g in guests if isinstance(g, Mapping) and 'name' in g
                               and str(g.get('state', 'running')) != 'absent']
+        self.planned_guests = [name for name, _source in self.guest_sources]
+        # Of those, the guests built before the templates: the ones made from a template come after them.
+        self.built_before = [name for name, source in self.guest_sources
+                             if not (isinstance(source, Mapping) and source.get('type') == 'template')]
         self.domains = domains
         self.found_files = found_files
         self.errors = []
@@ -168,11 +165,7 @@ class _TemplatePlanner(object):
         if not _checksum_valid(checksum):
             self.errors.append("%s: source.checksum must be %s and a colon, then the file's hex digest or the http(s) URL of a"
                                " checksum file (got '%s'); the image is only used when it matches." % (who, ', '.join(sorted(_DIGESTS)), checksum))
-        file_name = posixpath.basename(url.split('?', 1)[0])
-        if not re.match(_NAME_RE, file_name):
-            file_name = 'image'
-        prefix = hashlib.sha256((url + '\n' + checksum).encode('utf-8', 'surrogateescape')).hexdigest()[:12]
-        dest = '%s/downloads/%s-%s' % (self.template_dir, prefix, file_name)
+        dest = download_dest(self.template_dir, url, checksum)
         entry['download'] = {'url': url, 'checksum': checksum, 'dest': dest}
         entry['source'] = {'type': 'file', 'path': dest}
         entry['pending'] = True  # downloaded by the run

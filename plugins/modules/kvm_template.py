@@ -214,6 +214,8 @@ import os
 import re
 import time
 
+from xml.sax.saxutils import escape
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.labforge.virt.plugins.module_utils._libvirt_connection import (
@@ -509,7 +511,8 @@ def _json(value):
 
 
 def _xml_attribute(text):
-    return text.replace('&', '&amp;').replace("'", '&apos;').replace('<', '&lt;')
+    """text for an XML attribute in single quotes."""
+    return escape(text, {"'": '&apos;'})
 
 
 def _check_params(params):
