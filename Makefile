@@ -56,7 +56,7 @@ export ANSIBLE_NOCOLOR := 1
 export NO_COLOR := 1
 
 .PHONY: help venv link docker images lint yamllint ansible-lint sanity unit galaxy docs-lint docs awx-project ee \
-        molecule molecule-% test test-nfs lab lab-down preflight bench changelog clean
+        molecule molecule-% test test-nfs lab lab-full lab-down preflight bench changelog clean
 
 help:  ## List the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -157,7 +157,12 @@ lab: venv link docker  ## Bring up the lab containers and run playbooks/site.yml
 	@LABFORGE_SUITES=$${LABFORGE_SUITE:-trixie} tools/lab/build-images
 	@tools/lab/lab up
 
-lab-down: venv link  ## Remove the lab containers, volumes and network
+# lab-full adds two emulated VMs (inventories/lab-full): about a quarter of an hour more on 2 cores.
+lab-full: venv link docker  ## make lab plus two VMs: an SELinux-enforcing KVM host (sVirt) and an NFS server (shared volume on NFS)
+	@LABFORGE_SUITES=$${LABFORGE_SUITE:-trixie} tools/lab/build-images
+	@tools/lab/lab full
+
+lab-down: venv link  ## Remove the lab containers, volumes and network, and the lab-full VMs
 	@tools/lab/lab down
 
 preflight: venv link  ## virt_host_info on this machine (read-only)

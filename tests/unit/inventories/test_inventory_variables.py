@@ -35,3 +35,31 @@ def test_every_role_has_argument_specs():
     assert ROLES, "no roles found"
     for role in ROLES:
         assert role_declares(role), "roles/%s/meta/argument_specs.yml declares nothing" % role
+
+
+def inline_variables(group):
+    """Variable names set inline in a YAML inventory: a group's vars and its hosts', through children."""
+    names = list((group.get("vars") or {}).keys())
+    for host in (group.get("hosts") or {}).values():
+        names += list((host or {}).keys())
+    for child in (group.get("children") or {}).values():
+        names += inline_variables(child or {})
+    return names
+
+
+INVENTORY_FILES = sorted(glob.glob(os.path.join(ROOT, "inventories", "*", "hosts.yml")))
+
+
+@pytest.mark.parametrize("path", INVENTORY_FILES, ids=lambda p: os.path.relpath(p, ROOT))
+def test_inline_inventory_variables_are_declared(path):
+    with open(path) as handle:
+        names = sorted(set(inline_variables((yaml.safe_load(handle) or {}).get("all") or {})))
+    problems = []
+    for role in ROLES:
+        problems += unknown_variables(names, role + "_", role_declares(role))
+    assert not problems, "undeclared role variables in %s: %s" % (path, problems)
+
+
+def test_inline_variables_are_found_through_children():
+    inventory = {"vars": {"a": 1}, "children": {"g": {"hosts": {"h": {"docker_host_x": 1}}}}}
+    assert inline_variables(inventory) == ["a", "docker_host_x"]
