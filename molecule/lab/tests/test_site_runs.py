@@ -3,7 +3,8 @@
 Each case runs playbooks/site.yml (the parts the value concerns, by tag) against the converged lab
 with one wrong value. Before and after, every host is fingerprinted: the content of every file under
 the directories the roles write, every container's start time, every guest: a refusal that came
-after a change fails here. One role phase runs alone by its tag (docker_host_verify). Then site.yml
+after a change fails here. The refused host fails the run (rc != 0); the others carry on and must not
+change either. One role phase runs alone by its tag (docker_host_verify). Then site.yml
 --check --diff must report changed=0 on every host; a run killed between two steps of a role is
 completed by the next; and last, a dead host (its container frozen) must not stop verify.yml on the
 others; the report names it.
@@ -32,8 +33,11 @@ CASES = {
         "docker,registry",
         "docker_host_allow_insecure_registries: true",
     ),
+    # On the registry host: a refused host drops out and the others carry on, and a docker host that
+    # dropped out would leave the Syncthing volume to its peer alone (shared_volume_hosts: the peers
+    # still in the play), a change this case is not about.
     "NFS export to the world": (
-        {"labforge_nfs_servers_hosts": DOCKER1,
+        {"labforge_nfs_servers_hosts": REGISTRY,
          "nfs_server_exports": [{"path": "/srv/nfs/world", "clients": [{"host": "*", "options": ["rw"]}]}]},
         "nfs,shared_volume",
         "so any machine that reaches the server could mount it",
