@@ -37,6 +37,9 @@ TEST_SCENARIOS := $(filter-out $(TEST_SKIP),$(SCENARIOS))
 # once the images stage is done (a few seconds when the images are cached).
 VM_SCENARIOS := $(filter kernel shared_volume_nfs,$(TEST_SCENARIOS))
 VM_LANE_LOG := $(CURDIR)/.build/vm-lane
+# Where Molecule's VM destroy keeps each VM's serial console and qemu state (.config/molecule/vm/vm-stop.yml), printed
+# when the VM lane failed or ran a scenario again (tools/ci/vm-lane).
+VM_CONSOLES := $(CURDIR)/.build/vm-consoles
 # The container scenarios both lanes share (tools/ci/scenario-queue), and the claims of this run.
 QUEUED_SCENARIOS := $(filter-out $(VM_SCENARIOS),$(TEST_SCENARIOS))
 QUEUE_CLAIMS := $(CURDIR)/.build/queue-claims
@@ -127,8 +130,8 @@ molecule-%: venv link images  ## molecule test -s SCENARIO (Debian 13; LABFORGE_
 	$(MOLECULE) test -s $*
 
 test: venv link  ## Everything CI runs; prints one summary line per stage
-	@rm -rf $(SUMMARY) $(IMAGES_RC) $(QUEUE_CLAIMS) $(VM_LANE_LOG)-*.log; rc=0; \
-	tools/ci/vm-lane $(IMAGES_RC) $(VM_LANE_LOG) $(QUEUE_CLAIMS) $(VM_SCENARIOS) -- $(QUEUED_SCENARIOS) & vm_lane=$$!; \
+	@rm -rf $(SUMMARY) $(IMAGES_RC) $(QUEUE_CLAIMS) $(VM_LANE_LOG)-*.log $(VM_CONSOLES); rc=0; \
+	VM_CONSOLES=$(VM_CONSOLES) tools/ci/vm-lane $(IMAGES_RC) $(VM_LANE_LOG) $(QUEUE_CLAIMS) $(VM_SCENARIOS) -- $(QUEUED_SCENARIOS) & vm_lane=$$!; \
 	echo "VM lane ($(VM_SCENARIOS), then the scenario queue) started in the background, logs: $(VM_LANE_LOG)-<scenario>.log"; \
 	$(MAIN_LANE) images $(MAKE) -s images; echo $$? >$(IMAGES_RC); [ "$$(cat $(IMAGES_RC))" = 0 ] || rc=1; \
 	$(MAIN_LANE) yamllint      $(MAKE) -s yamllint     || rc=1; \
@@ -144,8 +147,10 @@ test: venv link  ## Everything CI runs; prints one summary line per stage
 	$(MAIN_LANE) awx-project   $(MAKE) -s awx-project  || rc=1; \
 	$(MAIN_LANE) ee            $(MAKE) -s ee           || rc=1; \
 	nice -n 10 tools/ci/scenario-queue $(QUEUE_CLAIMS) - $(QUEUED_SCENARIOS) || rc=1; \
-	echo "waiting for the VM lane"; wait $$vm_lane || rc=1; \
+	echo "waiting for the VM lane"; vm_rc=0; wait $$vm_lane || { rc=1; vm_rc=1; }; \
 	for f in $(VM_LANE_LOG)-*.log; do printf '\n=== VM lane: last 80 lines of %s\n' "$$f"; tail -n 80 "$$f"; done; \
+	{ [ $$vm_rc -ne 0 ] || compgen -G '$(VM_CONSOLES)/*-first-attempt' >/dev/null; } && for f in $(VM_CONSOLES)/*/*; do \
+	  printf '\n=== VM console and qemu state: last 40 lines of %s\n' "$$f"; tail -n 40 "$$f"; done; \
 	printf '\n=== summary\n'; cat $(SUMMARY); \
 	if [ $$rc -eq 0 ]; then echo "make test: all stages passed"; else echo "make test: FAILED"; fi; exit $$rc
 
